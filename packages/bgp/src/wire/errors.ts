@@ -5,7 +5,7 @@
 import { NOTIFICATION_NAMES } from './constants.ts';
 
 /** Stable error codes for programmatic matching (tests never match message text). */
-export type WireErrorCode = 'ERR_BGP_NOTIFICATION';
+export type WireErrorCode = 'ERR_BGP_NOTIFICATION' | 'ERR_BGP_ENCODE';
 
 export class BgpNotificationError extends Error {
   readonly code: WireErrorCode = 'ERR_BGP_NOTIFICATION';
@@ -31,4 +31,17 @@ export function describeNotification(code: number, subcode: number): string {
 
 export function isBgpNotificationError(err: unknown): err is BgpNotificationError {
   return err instanceof BgpNotificationError;
+}
+
+/**
+ * A message model that cannot be put on the wire (a field out of range, a value too long for its
+ * length octet). Thrown by encoders only; it is a programming or configuration fault, not a peer's.
+ */
+export class BgpEncodeError extends Error {
+  readonly code: WireErrorCode = 'ERR_BGP_ENCODE';
+
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'BgpEncodeError';
+  }
 }
