@@ -1,0 +1,323 @@
+// The speaker: holds the full desired VIP set and, per peer, sends the diff against that peer's
+// Adj-RIB-Out as packed UPDATEs (RFC 4271 §9.2), the whole table plus End-of-RIB when a session comes
+// up (RFC 4724 §2), and again on ROUTE-REFRESH (RFC 2918 §4, with BoRR/EoRR per RFC 7313 §4).
+// Level-triggered: setDesired only records the new set and wakes each peer's pump; a pump that is
+// busy picks the latest set up on its next pass. Work is chunked and yields to the event loop so
+// keepalives are never delayed behind route work (field guide: control-plane stalls).
+
+import { setImmediate as yieldImmediate } from 'node:timers/promises';
+import { noopLogger, noopMetrics, type BgpMetrics, type FamilyName, type Logger } from './observe.ts';
+import type { EncodeContext, Prefix } from './wire/types.ts';
+import { parseIpPrefix, type ParsedPrefix } from './ip.ts';
+import { routeAttributesKey, type PeerExportConfig, type PeerLinkInfo, type RouteAttributes } from './export-policy.ts';
+import { AdjRibOut, GroupTable, type DesiredEntry } from './adj-rib-out.ts';
+import { familyOf, type UpdateEncoder } from './speaker-encoder.ts';
+
+/** Where a peer's messages go: resolves when the socket took them (respecting backpressure). */
+export interface PeerSink {
+  write(messages: readonly Uint8Array[]): Promise<void> | void;
+}
+
+export interface SpeakerOptions {
+  readonly encoder: UpdateEncoder;
+  readonly log?: Logger;
+  readonly metrics?: BgpMetrics;
+  /** Prefixes per encode slice; each slice is encoded and written before the next. */
+  readonly sliceSize?: number;
+  /** Yield to the event loop after this much continuous work. */
+  readonly yieldAfterMs?: number;
+}
+
+export class SpeakerError extends Error {
+  readonly code: 'ERR_UNKNOWN_PEER' | 'ERR_BAD_PREFIX';
+  constructor(code: 'ERR_UNKNOWN_PEER' | 'ERR_BAD_PREFIX', message: string) {
+    super(message);
+    this.name = 'SpeakerError';
+    this.code = code;
+  }
+}
+
+interface PeerRuntime {
+  readonly rib: AdjRibOut;
+  link?: PeerLinkInfo;
+  sink?: PeerSink;
+  /** Bumped on every up/down so a pump from an old session stops. */
+  epoch: number;
+  dirty: boolean;
+  running: boolean;
+  /** Families owed End-of-RIB after the initial table of this session. */
+  eorPending: Set<FamilyName>;
+  /** Families owed a full re-send (route refresh), and whether BoRR/EoRR frame it. */
+  refresh: Set<FamilyName>;
+}
+
+export interface PeerRibStatus {
+  readonly peer: string;
+  readonly up: boolean;
+  readonly advertised: Readonly<Record<FamilyName, number>>;
+}
+
+export class Speaker {
+  private readonly encoder: UpdateEncoder;
+  private readonly log: Logger;
+  private readonly metrics: BgpMetrics;
+  private readonly sliceSize: number;
+  private readonly yieldAfterMs: number;
+  private readonly peers = new Map<string, PeerRuntime>();
+  private readonly groups = new GroupTable();
+  private desired = new Map<string, DesiredEntry>();
+  private classes: RouteAttributes[] = [];
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(opts: SpeakerOptions) {
+    this.encoder = opts.encoder;
+    this.log = (opts.log ?? noopLogger).child({ component: 'speaker' });
+    this.metrics = opts.metrics ?? noopMetrics;
+    this.sliceSize = opts.sliceSize ?? 2000;
+    this.yieldAfterMs = opts.yieldAfterMs ?? 4;
+  }
+
+  /**
+   * Replaces the full desired set: prefix text → attributes. Invalid prefixes throw SpeakerError
+   * before anything changes. Each peer then converges on the new set.
+   */
+  setDesired(routes: ReadonlyMap<string, RouteAttributes> | Readonly<Record<string, RouteAttributes>>): void {
+    const entries = routes instanceof Map ? routes.entries() : Object.entries(routes);
+    const next = new Map<string, DesiredEntry>();
+    const classIds = new Map<string, number>();
+    const classes: RouteAttributes[] = [];
+    const old = this.desired;
+    for (const [text, attrs] of entries as Iterable<[string, RouteAttributes]>) {
+      let prefix: ParsedPrefix;
+      const prev = old.get(text);
+      if (prev !== undefined) prefix = prev.prefix;
+      else {
+        try {
+          prefix = parseIpPrefix(text);
+        } catch {
+          throw new SpeakerError('ERR_BAD_PREFIX', `not a prefix: ${JSON.stringify(text)}`);
+        }
+      }
+      const ck = routeAttributesKey(attrs);
+      let cls = classIds.get(ck);
+      if (cls === undefined) {
+        cls = classes.length;
+        classes.push(attrs);
+        classIds.set(ck, cls);
+      }
+      const family: FamilyName = prefix.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast';
+      // Keyed by the canonical text so "2001:DB8::1/128" and "2001:db8::1/128" are one route.
+      next.set(prefix.key, { prefix, family, cls });
+    }
+    this.desired = next;
+    this.classes = classes;
+    for (const p of this.peers.values()) {
+      // Class ids were renumbered: per-peer class → group caches are stale.
+      p.rib.resetPolicyCache();
+      this.wake(p);
+    }
+  }
+
+  /** Registers a peer (idempotent on config: a changed config re-evaluates the export). */
+  addPeer(id: string, cfg: PeerExportConfig): void {
+    const existing = this.peers.get(id);
+    if (existing !== undefined) {
+      existing.rib.cfg = cfg;
+      existing.rib.resetPolicyCache();
+      this.wake(existing);
+      return;
+    }
+    const log = this.log.child({ peer: id });
+    this.peers.set(id, {
+      rib: new AdjRibOut(id, cfg, log),
+      epoch: 0,
+      dirty: false,
+      running: false,
+      eorPending: new Set(),
+      refresh: new Set(),
+    });
+  }
+
+  removePeer(id: string): void {
+    const p = this.peers.get(id);
+    if (p === undefined) return;
+    this.peerDown(id);
+    this.peers.delete(id);
+  }
+
+  /** The session reached Established: send the whole table, then End-of-RIB per family. */
+  peerUp(id: string, link: PeerLinkInfo, sink: PeerSink): void {
+    const p = this.mustGet(id);
+    p.epoch++;
+    p.link = link;
+    p.sink = sink;
+    p.rib.reset();
+    p.refresh.clear();
+    p.eorPending = new Set(link.families);
+    this.wake(p);
+  }
+
+  /** The session left Established: what the peer had is gone with it (RFC 4271 §9.2). */
+  peerDown(id: string): void {
+    const p = this.peers.get(id);
+    if (p === undefined) return;
+    p.epoch++;
+    p.link = undefined;
+    p.sink = undefined;
+    p.rib.reset();
+    p.refresh.clear();
+    p.eorPending.clear();
+    this.checkIdle();
+  }
+
+  /**
+   * A ROUTE-REFRESH arrived. Normal requests (subtype 0) trigger a full re-send of that family;
+   * BoRR/EoRR from the peer concern its own routes and need nothing from us. Refresh for a family
+   * that was not negotiated, or without the capability (RouterOS does this), is ignored, not an error.
+   */
+  routeRefresh(id: string, afi: number, safi: number, subtype = 0): void {
+    const p = this.peers.get(id);
+    if (p?.link === undefined) return;
+    const family = familyOf(afi, safi);
+    if (subtype !== 0) return;
+    if (family === undefined || !p.link.families.has(family)) {
+      p.rib.log.debug({ afi, safi }, 'ignoring ROUTE-REFRESH for a family not negotiated');
+      return;
+    }
+    if (!p.link.routeRefresh && !p.link.enhancedRouteRefresh) {
+      // RFC 2918 §4 lets a speaker act only on what it negotiated; RouterOS sends these anyway.
+      p.rib.log.info({ afi, safi }, 'ignoring ROUTE-REFRESH: the capability was not negotiated');
+      return;
+    }
+    p.refresh.add(family);
+    this.wake(p);
+  }
+
+  /** Resolves once every peer that is up has sent everything desired (or gone down). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  status(): PeerRibStatus[] {
+    return [...this.peers.entries()].map(([peer, p]) => {
+      const advertised = { 'ipv4-unicast': 0, 'ipv6-unicast': 0 };
+      for (const key of p.rib.sent.keys()) advertised[key.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast']++;
+      return { peer, up: p.sink !== undefined, advertised };
+    });
+  }
+
+  get desiredCount(): number {
+    return this.desired.size;
+  }
+
+  private mustGet(id: string): PeerRuntime {
+    const p = this.peers.get(id);
+    if (p === undefined) throw new SpeakerError('ERR_UNKNOWN_PEER', `unknown peer ${id}`);
+    return p;
+  }
+
+  private isIdle(): boolean {
+    for (const p of this.peers.values()) if (p.sink !== undefined && (p.running || p.dirty)) return false;
+    return true;
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of w) resolve();
+  }
+
+  private wake(p: PeerRuntime): void {
+    if (p.sink === undefined) return;
+    p.dirty = true;
+    if (!p.running) void this.pump(p);
+  }
+
+  private async pump(p: PeerRuntime): Promise<void> {
+    p.running = true;
+    try {
+      while (p.dirty && p.sink !== undefined) {
+        p.dirty = false;
+        await this.syncOnce(p, p.epoch);
+      }
+    } catch (err) {
+      // A write to a session that went away rejects; anything else is a bug worth seeing.
+      p.rib.log.warn({ err }, 'sending routes to the peer stopped');
+    } finally {
+      p.running = false;
+      this.checkIdle();
+    }
+  }
+
+  private async syncOnce(p: PeerRuntime, epoch: number): Promise<void> {
+    const link = p.link!;
+    const sink = p.sink!;
+    const ctx: EncodeContext = { fourOctetAs: link.fourOctetAs, extendedMessage: link.extendedMessage, addPathSend: new Set() };
+    let last = performance.now();
+    const maybeYield = (): Promise<void> | undefined => {
+      if (performance.now() - last < this.yieldAfterMs) return undefined;
+      return yieldImmediate().then(() => {
+        last = performance.now();
+      });
+    };
+    const live = () => p.epoch === epoch && p.sink === sink;
+    const write = async (msgs: readonly Uint8Array[]) => {
+      if (msgs.length === 0) return;
+      await sink.write(msgs);
+      await maybeYield();
+    };
+
+    const refresh = new Set(p.refresh);
+    p.refresh.clear();
+    if (link.enhancedRouteRefresh) {
+      // RFC 7313 §4: a re-advertisement is framed by BoRR … EoRR.
+      await write([...refresh].map((f) => this.encoder.routeRefresh(f, 1)));
+    }
+    const plan = await p.rib.diff(this.desired, this.classes, link, this.groups, refresh, maybeYield);
+    if (!live()) return;
+    const pending = new Map<FamilyName, number>([['ipv4-unicast', 0], ['ipv6-unicast', 0]]);
+    for (const [gid, keys] of plan.announce) {
+      const f = this.groups.groups[gid]!.family;
+      pending.set(f, pending.get(f)! + keys.length);
+    }
+    for (const [f, n] of pending) this.metrics.prefixesPending(p.rib.id, f, n);
+
+    for (const [family, keys] of plan.withdraw) {
+      for (let i = 0; i < keys.length; i += this.sliceSize) {
+        const slice = keys.slice(i, i + this.sliceSize);
+        const prefixes: Prefix[] = slice.map((k) => parseIpPrefix(k));
+        await write(this.encoder.withdraw(prefixes, family, ctx));
+        if (!live()) return;
+        for (const k of slice) p.rib.sent.delete(k);
+        this.metrics.prefixesWithdrawn(p.rib.id, family, slice.length);
+      }
+    }
+    for (const [gid, keys] of plan.announce) {
+      const group = this.groups.groups[gid]!;
+      for (let i = 0; i < keys.length; i += this.sliceSize) {
+        const slice = keys.slice(i, i + this.sliceSize);
+        const prefixes: Prefix[] = [];
+        for (const k of slice) {
+          const e = this.desired.get(k);
+          prefixes.push(e !== undefined ? e.prefix : parseIpPrefix(k));
+        }
+        await write(this.encoder.announce(prefixes, group, ctx));
+        if (!live()) return;
+        for (const k of slice) p.rib.sent.set(k, gid);
+        pending.set(group.family, pending.get(group.family)! - slice.length);
+        this.metrics.prefixesAdvertised(p.rib.id, group.family, slice.length);
+        this.metrics.prefixesPending(p.rib.id, group.family, pending.get(group.family)!);
+      }
+    }
+    if (link.enhancedRouteRefresh) await write([...refresh].map((f) => this.encoder.routeRefresh(f, 2)));
+    if (!live()) return;
+    if (p.eorPending.size > 0) {
+      // RFC 4724 §2: End-of-RIB for each family after the initial update, even when it was empty.
+      const eor = [...p.eorPending].map((f) => this.encoder.endOfRib(f));
+      p.eorPending.clear();
+      await write(eor);
+    }
+  }
+}
