@@ -6,7 +6,7 @@
 
 import type { AddressRange, IpFamily } from './ranges.ts';
 import { bigIntToIp, canonicalIp, familyOf, ipToBigInt, isBuggyLooking, rangeContains, rangeSize, rangesOverlap } from './ranges.ts';
-import { matchesSelector, type LabelSelector } from '../labels.ts';
+import { matchesSelector, type LabelSelector } from '../config/selector.ts';
 
 export interface PoolSpec {
   readonly name: string;

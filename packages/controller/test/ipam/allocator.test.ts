@@ -88,8 +88,8 @@ test('priority and scope pick the pool; autoAssign=false pools only serve explic
     pool('low', ['10.9.0.0/29'], { priority: 50 }),
     pool('high', ['10.1.0.0/29'], { priority: 10, namespaces: ['prod'] }),
     pool('manual', ['10.7.0.0/29'], { autoAssign: false }),
-    pool('web', ['10.5.0.0/29'], { priority: 5, serviceSelectors: [{ matchLabels: { tier: 'web' } }] }),
-    pool('team', ['10.6.0.0/29'], { priority: 6, namespaceSelectors: [{ matchExpressions: [{ key: 'team', operator: 'In', values: ['blue'] }] }] }),
+    pool('web', ['10.5.0.0/29'], { priority: 5, serviceSelectors: [{ matchLabels: { tier: 'web' }, matchExpressions: [] }] }),
+    pool('team', ['10.6.0.0/29'], { priority: 6, namespaceSelectors: [{ matchLabels: {}, matchExpressions: [{ key: 'team', operator: 'In', values: ['blue'] }] }] }),
   ]);
   assert.deepEqual(ok(a.assign(svc('prod/a'))), ['10.1.0.0']);
   assert.deepEqual(ok(a.assign(svc('dev/a'))), ['10.9.0.0']);
