@@ -1,0 +1,253 @@
+// TestApiServer: the in-process control API of the vipd test Kubernetes API server (not part of
+// Kubernetes). start/stop/restart on a fixed port (the store survives a restart, like etcd behind a
+// restarted kube-apiserver; the watch history can be dropped as a fresh watch cache would), compact()
+// to force 410 Gone, direct object access for setup, a kubeconfig writer, and a request log.
+
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HandlerConfig, RequestLogEntry, Verb } from './http-handler.ts';
+import { handleRequest } from './http-handler.ts';
+import { ObjectApi } from './objects.ts';
+import type { Json, JsonObject } from './patch.ts';
+import type { CrdSpec, ResourceDef } from './resources.ts';
+import { defaultRegistry } from './resources.ts';
+import { Store } from './store.ts';
+import type { WatchStream } from './watch.ts';
+
+export type TestApiServerOptions = {
+  /** Address to listen on: 127.0.0.1 by default; a veth address in the root namespace works too. */
+  readonly host?: string;
+  /** 0 picks a free port; restart() reuses the port first bound. */
+  readonly port?: number;
+  readonly token?: string;
+  /**
+   * Serve HTTPS with a throw-away self-signed certificate, written into the kubeconfig as the CA
+   * (default true: @kubernetes/client-node 2.x refuses http:// unless insecure-skip-tls-verify is set,
+   * which the kubeconfig then carries).
+   */
+  readonly tls?: boolean;
+  readonly historyLimit?: number;
+  /** Period of BOOKMARK events on watches that allow them (the real server: about a minute). */
+  readonly bookmarkIntervalMs?: number;
+  /** Watch duration when the client sends no timeoutSeconds (the real server: 30–60 min). */
+  readonly defaultWatchTimeoutMs?: number;
+  /** How long a list/watch with a resourceVersion newer than the store waits before 504 (real: 3 s). */
+  readonly tooLargeWaitMs?: number;
+  readonly extraCrds?: readonly CrdSpec[];
+};
+
+const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+export class TestApiServer {
+  readonly store: Store;
+  readonly objects: ObjectApi;
+  readonly token: string;
+  readonly requests: RequestLogEntry[] = [];
+  readonly #opts: TestApiServerOptions;
+  readonly #watches = new Set<WatchStream>();
+  #server: HttpServer | undefined;
+  #port: number;
+  #seq = 0;
+  #tlsDir: string | undefined;
+  #cert: { key: Buffer; cert: Buffer } | undefined;
+
+  constructor(opts: TestApiServerOptions = {}) {
+    this.#opts = opts;
+    this.#port = opts.port ?? 0;
+    this.token = opts.token ?? randomBytes(24).toString('hex');
+    this.store = new Store({ historyLimit: opts.historyLimit });
+    this.objects = new ObjectApi(this.store, defaultRegistry(opts.extraCrds));
+    const ns = this.resource('v1', 'namespaces');
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      this.objects.create(ns, '', { metadata: { name } });
+    }
+  }
+
+  get #tlsOn(): boolean {
+    return this.#opts.tls !== false;
+  }
+
+  get host(): string {
+    return this.#opts.host ?? '127.0.0.1';
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  get url(): string {
+    const h = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `${this.#tlsOn ? 'https' : 'http'}://${h}:${this.#port}`;
+  }
+
+  get isRunning(): boolean {
+    return this.#server !== undefined;
+  }
+
+  /** The resource row for an apiVersion ("v1", "coordination.k8s.io/v1") and plural. */
+  resource(apiVersion: string, plural: string): ResourceDef {
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    const r = this.objects.resources.lookup(group, version, plural);
+    if (r === undefined) throw new Error(`unknown resource ${apiVersion}/${plural}`);
+    return r;
+  }
+
+  /** Direct (no HTTP, no auth) create with full API semantics: watchers see the ADDED event. */
+  create(apiVersion: string, plural: string, obj: Json, namespace = ''): JsonObject {
+    return this.objects.create(this.resource(apiVersion, plural), namespace, obj);
+  }
+
+  get(apiVersion: string, plural: string, name: string, namespace = ''): JsonObject | undefined {
+    return this.objects.tryGet(this.resource(apiVersion, plural), namespace, name);
+  }
+
+  async start(): Promise<void> {
+    if (this.#server !== undefined) return;
+    const config: HandlerConfig = {
+      token: this.token,
+      bookmarkIntervalMs: this.#opts.bookmarkIntervalMs ?? 60_000,
+      defaultWatchTimeoutMs: this.#opts.defaultWatchTimeoutMs ?? 30 * 60_000,
+      tooLargeWaitMs: this.#opts.tooLargeWaitMs ?? 3_000,
+      maxBodyBytes: 3 * 1024 * 1024,
+      serverAddress: () => `${this.host}:${this.#port}`,
+    };
+    const handler = (req: Parameters<typeof handleRequest>[1], res: Parameters<typeof handleRequest>[2]): void => {
+      void handleRequest({
+        objects: this.objects, config, watches: this.#watches,
+        log: (e) => this.requests.push({ seq: ++this.#seq, atMs: Date.now(), ...e }),
+        control: (path, method) => this.#control(path, method),
+      }, req, res);
+    };
+    const server = this.#tlsOn ? createHttpsServer(this.#tls(), handler) : createHttpServer(handler);
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#port = (server.address() as AddressInfo).port;
+    this.#server = server;
+  }
+
+  /**
+   * Stop serving. Default: abrupt, like a crashed API server (open watches and keep-alive sockets
+   * are destroyed, clients see connection errors). graceful: watches end cleanly first.
+   */
+  async stop(opts: { graceful?: boolean } = {}): Promise<void> {
+    const server = this.#server;
+    if (server === undefined) return;
+    this.#server = undefined;
+    if (opts.graceful === true) for (const w of [...this.#watches]) w.close();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+    for (const w of [...this.#watches]) w.close();
+  }
+
+  /** Stop and start again on the same port. dropHistory: the new "watch cache" starts at the current RV. */
+  async restart(opts: { dropHistory?: boolean; downMs?: number; graceful?: boolean } = {}): Promise<void> {
+    await this.stop({ graceful: opts.graceful });
+    if (opts.dropHistory === true) this.store.compact();
+    if (opts.downMs !== undefined && opts.downMs > 0) await new Promise((r) => setTimeout(r, opts.downMs));
+    await this.start();
+  }
+
+  /** Forget all watch history: any watch or exact list from an older resourceVersion gets 410 Expired. */
+  compact(): void {
+    this.store.compact();
+  }
+
+  /** Number of open watch streams. */
+  openWatches(): number {
+    return this.#watches.size;
+  }
+
+  /** Writes since the log was last cleared, keyed "verb resource[/subresource]" (e.g. "patch services/status"). */
+  writeCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const e of this.requests) {
+      if (!WRITE_VERBS.has(e.verb)) continue;
+      const k = `${e.verb} ${e.resource}${e.subresource === '' ? '' : `/${e.subresource}`}`;
+      out[k] = (out[k] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  clearRequestLog(): void {
+    this.requests.length = 0;
+  }
+
+  kubeconfigYaml(namespace = 'default'): string {
+    const ca = this.#tlsOn
+      ? `\n    certificate-authority-data: ${this.#tls().cert.toString('base64')}`
+      : '\n    insecure-skip-tls-verify: true';
+    return [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: vipd-test',
+      '  cluster:',
+      `    server: ${this.url}${ca}`,
+      'users:',
+      '- name: vipd-test',
+      '  user:',
+      `    token: ${this.token}`,
+      'contexts:',
+      '- name: vipd-test',
+      '  context:',
+      '    cluster: vipd-test',
+      '    user: vipd-test',
+      `    namespace: ${namespace}`,
+      'current-context: vipd-test',
+      '',
+    ].join('\n');
+  }
+
+  /** Write a kubeconfig pointing at this server (mode 0600: it holds the token) and return its path. */
+  writeKubeconfig(path: string, namespace = 'default'): string {
+    writeFileSync(path, this.kubeconfigYaml(namespace), { mode: 0o600 });
+    return path;
+  }
+
+  /** Remove temporary files (the TLS key pair). */
+  dispose(): void {
+    if (this.#tlsDir !== undefined) rmSync(this.#tlsDir, { recursive: true, force: true });
+    this.#tlsDir = undefined;
+  }
+
+  #tls(): { key: Buffer; cert: Buffer } {
+    if (this.#cert !== undefined) return this.#cert;
+    const dir = mkdtempSync(join(tmpdir(), 'vas-tls-'));
+    this.#tlsDir = dir;
+    const san = /^[0-9.]+$|:/.test(this.host) ? `IP:${this.host}` : `DNS:${this.host}`;
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=vipd-test-apiserver',
+      '-addext', `subjectAltName=${san},DNS:localhost,IP:127.0.0.1`], { stdio: 'ignore' });
+    this.#cert = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+    return this.#cert;
+  }
+
+  /** Test control over HTTP for standalone mode: GET _test/requests, GET _test/writes, POST _test/compact, POST _test/clear-log. */
+  #control(path: string, method: string): Json | undefined {
+    if (path === 'requests' && method === 'GET') return this.requests as unknown as Json;
+    if (path === 'writes' && method === 'GET') return this.writeCounts();
+    if (path === 'compact' && method === 'POST') {
+      this.compact();
+      return { compactedResourceVersion: String(this.store.compactedRv()) };
+    }
+    if (path === 'clear-log' && method === 'POST') {
+      this.clearRequestLog();
+      return {};
+    }
+    return undefined;
+  }
+}
