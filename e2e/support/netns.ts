@@ -87,7 +87,7 @@ export class Topology {
    * dirs), then returns an empty topology. The prefix must be the caller's own (e.g. 'vl-').
    */
   static async create(prefix: string): Promise<Topology> {
-    if (!/^[a-z][a-z0-9]{0,7}-$/.test(prefix)) {
+    if (!/^[a-z][a-z0-9-]{0,8}-$/.test(prefix)) {
       throw new LabError('LAB_BAD_SPEC', `namespace prefix must look like 'vl-' (got ${prefix})`);
     }
     if (process.getuid?.() !== 0) throw new LabError('LAB_BAD_SPEC', 'the lab needs root (network namespaces)');
