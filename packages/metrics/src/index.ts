@@ -9,3 +9,5 @@ export * from './logging.ts';
 export * from './status.ts';
 export * from './scrub.ts';
 export * from './server.ts';
+/** The registry class, so the daemon and other packages need not depend on prom-client themselves. */
+export { Registry } from 'prom-client';
