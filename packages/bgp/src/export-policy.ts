@@ -2,7 +2,7 @@
 // session negotiated into the path attributes sent to that peer (RFC 4271 §5.1, RFC 4760 §3,
 // RFC 6793 §4.2.2, RFC 8950 §4, RFC 8326 §4). Pure functions; the speaker caches their results.
 
-import { AS_TRANS, AsPathSegmentType, Origin, WellKnownCommunity } from './wire/constants.ts';
+import { AsPathSegmentType, Origin, WellKnownCommunity } from './wire/constants.ts';
 import type { AsPathSegment, OriginCode, PathAttributes } from './wire/types.ts';
 import type { FamilyName } from './observe.ts';
 import { formatIp, ipFamily, parseIpBytes } from './ip.ts';
@@ -110,14 +110,12 @@ function resolveNextHop(
 }
 
 /**
- * RFC 6793 §4.2.2: toward a peer without 4-octet AS support, ASNs above 65535 become AS_TRANS in
- * AS_PATH and the real path goes in AS4_PATH.
+ * The AS_PATH model: one AS_SEQUENCE with the real (4-octet) ASNs. Toward a peer without 4-octet AS
+ * support the codec writes it as 2-octet with AS_TRANS and derives AS4_PATH (RFC 6793 §4.2.2), driven
+ * by the session's EncodeContext, so the model never carries AS4_PATH itself.
  */
-export function asPathFor(path: readonly number[], fourOctetAs: boolean): { asPath: AsPathSegment[]; as4Path?: AsPathSegment[] } {
-  const seq = (asns: readonly number[]): AsPathSegment[] =>
-    asns.length === 0 ? [] : [{ type: AsPathSegmentType.AS_SEQUENCE, asns }];
-  if (fourOctetAs || path.every((a) => a <= 0xffff)) return { asPath: seq(path) };
-  return { asPath: seq(path.map((a) => (a > 0xffff ? AS_TRANS : a))), as4Path: seq(path) };
+export function asPathFor(path: readonly number[]): AsPathSegment[] {
+  return path.length === 0 ? [] : [{ type: AsPathSegmentType.AS_SEQUENCE, asns: path }];
 }
 
 function uniqSorted(values: readonly number[]): number[] {
@@ -140,7 +138,7 @@ export function exportRoute(
   const prepend = route.asPathPrepend ?? cfg.asPathPrepend ?? 0;
   // RFC 4271 §5.1.2: to an external peer, prepend our own AS; to an internal peer, the path is empty.
   const path = ibgp ? [] : new Array<number>(1 + prepend).fill(cfg.localAs);
-  const { asPath, as4Path } = asPathFor(path, link.fourOctetAs);
+  const asPath = asPathFor(path);
   const communities = uniqSorted([
     ...(cfg.communities ?? []),
     ...(route.communities ?? []),
@@ -163,7 +161,6 @@ export function exportRoute(
     ...(localPref === undefined ? {} : { localPref }),
     ...(communities.length === 0 ? {} : { communities }),
     ...(ext.length === 0 ? {} : { extendedCommunities: ext }),
-    ...(as4Path === undefined ? {} : { as4Path }),
     ...(large.length === 0 ? {} : { largeCommunities: large }),
   };
   const key = [
