@@ -188,5 +188,5 @@ export interface ReadyResponse {
   readonly initialSyncDone: boolean;
 }
 
-/** The default port of the metrics and status HTTP server (docs/metrics.md). */
-export const DEFAULT_HTTP_PORT = 9479;
+/** The default port of the metrics and status HTTP server (docs/metrics.md); the chart's speaker.metricsPort. */
+export const DEFAULT_HTTP_PORT = 7472;

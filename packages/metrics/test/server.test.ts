@@ -157,7 +157,7 @@ test('listen addresses parse; bad ones throw a typed error', () => {
   assert.deepEqual(parseListenAddress('127.0.0.1:18200'), { host: '127.0.0.1', port: 18200 });
   assert.deepEqual(parseListenAddress('[::1]:9100'), { host: '::1', port: 9100 });
   assert.deepEqual(parseListenAddress(':9100'), { host: '0.0.0.0', port: 9100 });
-  assert.deepEqual(parseListenAddress('10.0.0.1'), { host: '10.0.0.1', port: 9479 });
+  assert.deepEqual(parseListenAddress('10.0.0.1'), { host: '10.0.0.1', port: 7472 });
   for (const bad of ['1.2.3.4:99999', '::1:80', '[::1', 'a:b:c', '1.2.3.4:x']) {
     assert.throws(() => parseListenAddress(bad), (e: unknown) => e instanceof ListenAddressError && e.code === 'invalid-listen-address', bad);
   }
