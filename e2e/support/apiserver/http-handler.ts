@@ -275,8 +275,10 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, r
           if (typeof pre.resourceVersion === 'string') dopts.preconditions.resourceVersion = pre.resourceVersion;
         }
         const out = o.delete(r, rt.namespace, rt.name, dopts);
-        code = o.tryGet(r, rt.namespace, rt.name) === undefined ? 200 : 202;
-        sendJson(res, code, out);
+        // Not yet deleted (finalizers pending): 202 with the object; else the object or a Success Status.
+        const pending = o.tryGet(r, rt.namespace, rt.name) !== undefined;
+        code = pending ? 202 : 200;
+        sendJson(res, code, pending || r.returnDeletedObject ? out : successStatus(r, out));
         return;
       }
       case 'deletecollection': {
@@ -300,6 +302,13 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, r
   } finally {
     if (rt?.verb !== 'watch' || code !== 200) logIt();
   }
+}
+
+function successStatus(r: ResourceDef, deleted: JsonObject): JsonObject {
+  const m = isObject(deleted.metadata) ? deleted.metadata : {};
+  const details: JsonObject = { name: m.name ?? '', kind: r.plural, uid: m.uid ?? '' };
+  if (r.group !== '') details.group = r.group;
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
 }
 
 function discovery(ctx: HandlerContext, segs: string[]): Json | undefined {

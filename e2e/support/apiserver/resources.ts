@@ -14,6 +14,7 @@ export type ResourceDef = {
   readonly tracksGeneration: boolean; // metadata.generation bumped on non-status, non-metadata changes
   readonly resetStatusOnCreate: boolean; // PrepareForCreate drops status (Services, CRDs with /status)
   readonly allowUnconditionalUpdate: boolean; // PUT without metadata.resourceVersion is accepted
+  readonly returnDeletedObject: boolean; // DELETE answers with the object, else with a Success Status
   readonly extraFieldSelectors: readonly string[]; // field labels beyond metadata.name / metadata.namespace
   readonly shortNames: readonly string[];
 };
@@ -27,9 +28,9 @@ export type CrdSpec = {
   readonly hasStatus: boolean;
 };
 
-function builtin(d: Omit<ResourceDef, 'isCrd' | 'singular' | 'extraFieldSelectors' | 'shortNames'> &
-  Partial<Pick<ResourceDef, 'extraFieldSelectors' | 'shortNames'>>): ResourceDef {
-  return { isCrd: false, singular: d.kind.toLowerCase(), extraFieldSelectors: [], shortNames: [], ...d };
+function builtin(d: Omit<ResourceDef, 'isCrd' | 'singular' | 'extraFieldSelectors' | 'shortNames' | 'returnDeletedObject'> &
+  Partial<Pick<ResourceDef, 'extraFieldSelectors' | 'shortNames' | 'returnDeletedObject'>>): ResourceDef {
+  return { isCrd: false, singular: d.kind.toLowerCase(), extraFieldSelectors: [], shortNames: [], returnDeletedObject: false, ...d };
 }
 
 /** Turn a CRD row into a resource definition with the CRD semantics of the real API server. */
@@ -42,6 +43,7 @@ export function crdResource(c: CrdSpec): ResourceDef {
     resetStatusOnCreate: c.hasStatus,
     // CRDs: "metadata.resourceVersion: Invalid value: 0x0: must be specified for an update"
     allowUnconditionalUpdate: false,
+    returnDeletedObject: true,
     extraFieldSelectors: [],
     shortNames: [],
   };
@@ -57,10 +59,11 @@ export const VIPD_CRDS: readonly CrdSpec[] = [
 
 export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   builtin({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false, hasStatus: true,
-    tracksGeneration: false, resetStatusOnCreate: false, allowUnconditionalUpdate: true,
+    tracksGeneration: false, resetStatusOnCreate: false, allowUnconditionalUpdate: true, returnDeletedObject: true,
     extraFieldSelectors: ['status.phase'], shortNames: ['ns'] }),
   builtin({ group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true, hasStatus: true,
-    tracksGeneration: false, resetStatusOnCreate: true, allowUnconditionalUpdate: true, shortNames: ['svc'] }),
+    tracksGeneration: false, resetStatusOnCreate: true, allowUnconditionalUpdate: true, returnDeletedObject: true,
+    shortNames: ['svc'] }),
   builtin({ group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false, hasStatus: true,
     tracksGeneration: false, resetStatusOnCreate: false, allowUnconditionalUpdate: true,
     extraFieldSelectors: ['spec.unschedulable'], shortNames: ['no'] }),
