@@ -33,7 +33,7 @@ test('common options: defaults, env, validation', () => {
   assert.equal(d.client.url, DEFAULT_STATUS_URL);
   assert.equal(d.client.timeoutMs, 5000);
   assert.equal(d.isJson, false);
-  assert.equal(parseCommonArgs([], { VIPD_URL: 'https://10.0.0.1:7472' }).client.url, 'https://10.0.0.1:9479');
+  assert.equal(parseCommonArgs([], { VIPD_URL: 'https://10.0.0.1:7472' }).client.url, 'https://10.0.0.1:7472');
   assert.equal(parseCommonArgs(['--url', 'http://a:1', '--json', '--timeout', '0.5'], {}).client.timeoutMs, 500);
   for (const bad of [['--timeout', 'x'], ['--url', 'nope'], ['--url', 'file:///etc/passwd'], ['--what']]) {
     assert.throws(() => parseCommonArgs(bad, {}), (e: unknown) => e instanceof StatusClientError && e.code === 'usage', bad.join(' '));
