@@ -22,3 +22,6 @@ for svc in bird frr gobgpd exabgp prometheus; do systemctl stop "$svc" >/dev/nul
 
 # pnpm 10 from the npm registry; the pinned `node` dev dependency brings Node 24 for every script.
 npx -y pnpm@10.34.8 install --frozen-lockfile --reporter=silent
+
+# The socket-option addon (TCP-MD5, TTL/GTSM): plain C against N-API, built with the system compiler.
+bash packages/bgp/native/build.sh
