@@ -1,6 +1,6 @@
 // Lab harness: BIRD 2 driver. Writes bird.conf from a RouterSpec, runs `bird -f` inside the namespace
 // (socket, pid and log under the router's temp dir), and reads BIRD's own view through birdc.
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { run, waitFor, LabError, killPid } from '../exec.ts';
 import type { Topology } from '../netns.ts';
 import { canonicalIp, canonicalPrefix, familyOf } from '../addr.ts';
@@ -178,8 +178,28 @@ export class BirdRouter extends RouterBase {
 
   /** What the session last received (BIRD: "Last error: Received: …" and "Message: …"). */
   async lastNotification(neighbor: string): Promise<NotificationView | undefined> {
-    const blocks = parseBirdProtocols(await this.birdc(['show', 'protocols', 'all', this.protoName(neighbor)]));
-    return blocks[0]?.notification;
+    const name = this.protoName(neighbor);
+    const blocks = parseBirdProtocols(await this.birdc(['show', 'protocols', 'all', name]));
+    return blocks[0]?.notification ?? this.logNotification(name);
+  }
+
+  /** BIRD forgets the last error once the session is back up; its log keeps `<RMT> NAME: Received: …`. */
+  private logNotification(name: string): NotificationView | undefined {
+    const log = this.logText();
+    const re = new RegExp(`<RMT> ${name}: Received: ([^\n"]*?)(?:: "([^\n]*)")?$`, 'gm');
+    let last: RegExpExecArray | undefined;
+    for (let m = re.exec(log); m; m = re.exec(log)) last = m;
+    if (!last) return undefined;
+    return { reason: last[1].trim(), message: last[2], raw: last[0] };
+  }
+
+  /** bird.log so far. */
+  logText(): string {
+    try {
+      return readFileSync(this.file('bird.log'), 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   /** Routes BIRD learned over BGP (Type: BGP) in master4/master6, with BIRD's attributes. */
