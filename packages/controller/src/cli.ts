@@ -31,8 +31,14 @@ async function loadCommand(name: string): Promise<CommandModule | undefined> {
 async function printHelp(): Promise<void> {
   const lines = ['usage: vipd <command> [options]', '', 'commands:'];
   for (const name of listCommands()) {
-    const mod = await loadCommand(name);
-    lines.push(`  ${name.padEnd(12)} ${mod?.summary ?? ''}`);
+    let summary: string;
+    try {
+      summary = (await loadCommand(name))?.summary ?? '';
+    } catch (err) {
+      // A command whose dependencies are not installed here (e.g. `lab` outside the repository).
+      summary = `(unavailable here: ${(err as NodeJS.ErrnoException).code ?? 'load error'})`;
+    }
+    lines.push(`  ${name.padEnd(12)} ${summary}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
