@@ -1,0 +1,235 @@
+// The standalone daemon: composes the speaker, one BGP session per configured peer, the listener for
+// passive peers and (optionally) the metrics server. Reload applies the smallest change: VIP changes
+// only re-diff the speaker (sessions stay up), export-only peer changes re-evaluate that peer's routes,
+// session-level peer changes restart only that peer (Cease 6/6), removed peers get Cease 6/3
+// (RFC 4486 §4). Shutdown drains (withdraw, or RFC 8326 GRACEFUL_SHUTDOWN then withdraw) and closes
+// each session with Cease 6/2 and the RFC 9003 message.
+
+import { Speaker } from '../../../bgp/src/speaker.ts';
+import { codecEncoder } from '../../../bgp/src/speaker-wire.ts';
+import type { PeerExportConfig, RouteAttributes } from '../../../bgp/src/export-policy.ts';
+import { noopMetrics, type BgpMetrics, type Logger } from '../../../bgp/src/observe.ts';
+import { CeaseSubcode } from '../../../bgp/src/wire/constants.ts';
+import { formatIp, ipFamily, parseIpBytes } from '../../../bgp/src/ip.ts';
+import type { PeerConfig, StandaloneConfig } from './config.ts';
+import type { ListenerPort, SessionLayer, SessionPort } from './session-layer.ts';
+
+export interface DaemonOptions {
+  readonly layer: SessionLayer;
+  readonly log: Logger;
+  readonly metrics?: BgpMetrics;
+  /** Bound on waiting for withdrawals to be written at shutdown. */
+  readonly drainWriteTimeoutMs?: number;
+  /** Sleep used for the drain period (tests pass a fast one). */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+interface PeerEntry {
+  cfg: PeerConfig;
+  session: SessionPort;
+}
+
+export interface ReloadSummary {
+  readonly vipsChanged: boolean;
+  readonly peersAdded: readonly string[];
+  readonly peersRemoved: readonly string[];
+  readonly peersRestarted: readonly string[];
+  readonly peersUpdated: readonly string[];
+  readonly fullRestart: boolean;
+}
+
+/** Session-level fields: changing one needs a new session. The rest only changes what we export. */
+const SESSION_FIELDS = ['port', 'holdTimeSec', 'families', 'mode', 'multihopTtl', 'sourceAddress', 'gracefulRestartTimeSec', 'extendedNextHop', 'asn'] as const;
+
+function exportConfig(localAs: number, p: PeerConfig): PeerExportConfig {
+  return {
+    localAs,
+    peerAs: p.asn,
+    families: p.families,
+    ...(p.nextHopIpv4 === undefined ? {} : { nextHopIpv4: p.nextHopIpv4 }),
+    ...(p.nextHopIpv6 === undefined ? {} : { nextHopIpv6: p.nextHopIpv6 }),
+    asPathPrepend: p.asPathPrepend,
+    communities: p.communities,
+  };
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+export class StandaloneDaemon {
+  private cfg: StandaloneConfig;
+  private readonly opts: DaemonOptions;
+  private readonly log: Logger;
+  readonly speaker: Speaker;
+  private readonly peers = new Map<string, PeerEntry>();
+  private listener: ListenerPort | undefined;
+  private draining = false;
+  private started = false;
+
+  constructor(cfg: StandaloneConfig, opts: DaemonOptions) {
+    this.cfg = cfg;
+    this.opts = opts;
+    this.log = opts.log;
+    this.speaker = new Speaker({ encoder: codecEncoder, log: opts.log, metrics: opts.metrics ?? noopMetrics });
+  }
+
+  get config(): StandaloneConfig {
+    return this.cfg;
+  }
+
+  async start(): Promise<void> {
+    this.speaker.setDesired(this.desired());
+    // Every first session after process start sets the R bit when GR is configured: a cold start looks
+    // like a restart, which only tells the router not to wait for us (RFC 4724 §4.1).
+    for (const p of this.cfg.peers) this.addPeer(p, true);
+    await this.openListener();
+    this.started = true;
+  }
+
+  private async openListener(): Promise<void> {
+    const l = this.cfg.listen;
+    if (!l.enabled) return;
+    this.listener = await this.opts.layer.listen(l.address, l.port, (remote) => this.peers.get(normalize(remote))?.session);
+  }
+
+  private desired(): Map<string, RouteAttributes> {
+    const m = new Map<string, RouteAttributes>();
+    for (const v of this.cfg.vips) m.set(v.prefix, this.draining ? { ...v.attributes, gracefulShutdown: true } : v.attributes);
+    return m;
+  }
+
+  private addPeer(p: PeerConfig, restarting: boolean): void {
+    const id = normalize(p.address);
+    this.speaker.addPeer(id, exportConfig(this.cfg.localAsn, p));
+    const log = this.log.child({ peer: id });
+    const session = this.opts.layer.createSession(
+      p,
+      { localAsn: this.cfg.localAsn, routerId: this.cfg.routerId, restarting: restarting && p.gracefulRestartTimeSec !== undefined },
+      {
+        established: (link, sink) => {
+          log.info({ families: [...link.families], fourOctetAs: link.fourOctetAs, localAddress: link.localAddress }, 'session established');
+          this.speaker.peerUp(id, link, sink);
+        },
+        down: () => {
+          log.info({}, 'session down');
+          this.speaker.peerDown(id);
+        },
+        routeRefresh: (afi, safi, subtype) => {
+          log.info({ afi, safi, subtype }, 'route refresh received');
+          this.speaker.routeRefresh(id, afi, safi, subtype);
+        },
+      },
+    );
+    this.peers.set(id, { cfg: p, session });
+    session.start();
+  }
+
+  private async removePeer(id: string, subcode: number, message: string): Promise<void> {
+    const e = this.peers.get(id);
+    if (e === undefined) return;
+    this.peers.delete(id);
+    this.speaker.removePeer(id);
+    await e.session.stop(subcode, message);
+  }
+
+  /** Applies a new configuration with the smallest disruption. */
+  async reload(next: StandaloneConfig): Promise<ReloadSummary> {
+    const prev = this.cfg;
+    const fullRestart =
+      prev.localAsn !== next.localAsn || prev.routerId !== next.routerId || !same(prev.listen, next.listen);
+    const summary = {
+      vipsChanged: !same(prev.vips, next.vips),
+      peersAdded: [] as string[],
+      peersRemoved: [] as string[],
+      peersRestarted: [] as string[],
+      peersUpdated: [] as string[],
+      fullRestart,
+    };
+    this.cfg = next;
+    if (fullRestart) {
+      await this.listener?.close();
+      this.listener = undefined;
+      const ids = [...this.peers.keys()];
+      await Promise.all(ids.map((id) => this.removePeer(id, CeaseSubcode.OTHER_CONFIG_CHANGE, 'vipd configuration changed')));
+      summary.peersRestarted.push(...ids);
+      this.speaker.setDesired(this.desired());
+      for (const p of next.peers) this.addPeer(p, false);
+      await this.openListener();
+      return summary;
+    }
+    const nextById = new Map(next.peers.map((p) => [normalize(p.address), p]));
+    const stops: Promise<void>[] = [];
+    for (const id of [...this.peers.keys()]) {
+      if (!nextById.has(id)) {
+        summary.peersRemoved.push(id);
+        stops.push(this.removePeer(id, CeaseSubcode.PEER_DECONFIGURED, 'peer removed from vipd configuration'));
+      }
+    }
+    await Promise.all(stops);
+    if (summary.vipsChanged) this.speaker.setDesired(this.desired());
+    for (const [id, p] of nextById) {
+      const cur = this.peers.get(id);
+      if (cur === undefined) {
+        summary.peersAdded.push(id);
+        this.addPeer(p, false);
+      } else if (SESSION_FIELDS.some((f) => !same(cur.cfg[f], p[f]))) {
+        summary.peersRestarted.push(id);
+        await this.removePeer(id, CeaseSubcode.OTHER_CONFIG_CHANGE, 'vipd peer configuration changed');
+        this.addPeer(p, false);
+      } else if (!same(cur.cfg, p)) {
+        summary.peersUpdated.push(id);
+        cur.cfg = p;
+        this.speaker.addPeer(id, exportConfig(next.localAsn, p));
+      }
+    }
+    return summary;
+  }
+
+  /** Per-peer plain data for the status API and logs. */
+  peerSnapshots(): { address: string; port: number; asn: number; description: string | null; state: string; families: readonly string[] }[] {
+    return [...this.peers.entries()].map(([address, e]) => ({
+      address,
+      port: e.cfg.port,
+      asn: e.cfg.asn,
+      description: e.cfg.description ?? null,
+      state: e.session.state(),
+      families: e.cfg.families,
+    }));
+  }
+
+  /**
+   * Graceful stop. `gracefulRestartStop`: close without withdrawing or NOTIFICATION so routers with
+   * graceful restart keep our routes until we are back. Otherwise drain, then Cease 6/2 + message.
+   */
+  async shutdown(gracefulRestartStop = false): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.listener?.close();
+    const sessions = [...this.peers.values()].map((e) => e.session);
+    if (gracefulRestartStop) {
+      this.log.info({ peers: sessions.length }, 'stopping for graceful restart: routes stay at the routers');
+      await Promise.all(sessions.map((s) => s.abort()));
+      return;
+    }
+    const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+    const sleep = this.opts.sleep ?? realSleep;
+    const bounded = (p: Promise<void>) => Promise.race([p, realSleep(this.opts.drainWriteTimeoutMs ?? 10_000)]);
+    if (this.cfg.drain.mode === 'graceful-shutdown' && this.cfg.drain.periodSec > 0) {
+      this.draining = true;
+      this.speaker.setDesired(this.desired());
+      await bounded(this.speaker.idle());
+      this.log.info({ periodSec: this.cfg.drain.periodSec }, 'GRACEFUL_SHUTDOWN (65535:0) sent; waiting for traffic to move');
+      await sleep(this.cfg.drain.periodSec * 1000);
+    }
+    this.speaker.setDesired(new Map());
+    await bounded(this.speaker.idle());
+    this.log.info({}, 'VIPs withdrawn; closing sessions');
+    await Promise.all(sessions.map((s) => s.stop(CeaseSubcode.ADMIN_SHUTDOWN, this.cfg.shutdownMessage)));
+    this.peers.clear();
+  }
+}
+
+/** Canonical address text, so '::ffff:10.0.0.1' from a dual-stack socket and '10.0.0.1' match. */
+export function normalize(address: string): string {
+  const a = address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address.replace(/%.*$/, '');
+  return ipFamily(a) === 0 ? a : formatIp(parseIpBytes(a));
+}
