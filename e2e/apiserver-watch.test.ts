@@ -15,7 +15,7 @@ const NS = 'vas-watch';
 type WatchEvent = { type: string; obj: { metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> }; code?: number; reason?: string } };
 
 /** A raw client-node Watch collecting its events; `done` resolves when the stream ends. */
-async function rawWatch(kc: k8s.KubeConfig, path: string, query: Record<string, unknown>) {
+async function rawWatch(kc: k8s.KubeConfig, path: string, query: Record<string, string | number | boolean | undefined>) {
   const events: WatchEvent[] = [];
   let resolveDone: (err: unknown) => void = () => {};
   const done = new Promise<unknown>((r) => { resolveDone = r; });
@@ -76,7 +76,7 @@ describe('test API server: watch and informers through @kubernetes/client-node',
       await waitFor('add b, update a, delete b', () => w.log.join() === 'add a,add b,update a,delete b');
       assert.equal(w.inf.get('a', NS)?.metadata?.labels?.x, '1');
       assert.equal(w.inf.get('b', NS), undefined);
-      assert.equal(w.inf.latestResourceVersion(), String(server.store.currentRv()));
+      assert.equal((w.inf as k8s.ListWatch<k8s.V1Service>).latestResourceVersion(), String(server.store.currentRv()));
     } finally {
       await w.stop();
     }

@@ -100,8 +100,8 @@ export class TestApiServer {
   }
 
   /** Direct (no HTTP, no auth) create with full API semantics: watchers see the ADDED event. */
-  create(apiVersion: string, plural: string, obj: Json, namespace = ''): JsonObject {
-    return this.objects.create(this.resource(apiVersion, plural), namespace, obj);
+  create(apiVersion: string, plural: string, obj: object, namespace = ''): JsonObject {
+    return this.objects.create(this.resource(apiVersion, plural), namespace, JSON.parse(JSON.stringify(obj)) as Json);
   }
 
   get(apiVersion: string, plural: string, name: string, namespace = ''): JsonObject | undefined {
