@@ -99,8 +99,8 @@ export type RangeParse =
 export function parseRange(text: string): RangeParse {
   const dash = text.indexOf('-');
   if (dash >= 0) {
-    const a = parseIp(text.slice(0, dash).trim());
-    const b = parseIp(text.slice(dash + 1).trim());
+    const a = parseIp(text.slice(0, dash));
+    const b = parseIp(text.slice(dash + 1));
     if (a === undefined || b === undefined) return { ok: false, problem: 'syntax' };
     if (a.family !== b.family) return { ok: false, problem: 'family-mismatch' };
     if (a.value > b.value) return { ok: false, problem: 'reversed' };
