@@ -116,6 +116,7 @@ export function createBgpMetricsAdapter(c: BgpCatalogue, nowSec: () => number = 
         c.prefixesAdvertised.remove({ peer, family });
         c.prefixesWithdrawn.remove({ peer, family });
         c.prefixesPending.remove({ peer, family });
+        c.prefixesAnnounced.remove({ peer, family });
         c.prefixesReceived.remove({ peer, family });
       }
       for (const key of notificationLabels.get(peer) ?? []) {

@@ -8,6 +8,7 @@ import {
   CONFIG_KINDS,
   DECISION_REASONS,
   HEALTH_STATES,
+  type BgpFamilyLabel,
   type ConfigKind,
   type DecisionReason,
   type HealthCheckKind,
@@ -29,8 +30,16 @@ export interface ConfigObjectCounts {
   readonly invalid: number;
 }
 
+export interface AnnouncedPrefixes {
+  readonly peer: string;
+  readonly family: BgpFamilyLabel;
+  readonly count: number;
+}
+
 /** Callbacks read on every scrape. Each must be cheap and synchronous and must not throw. */
 export interface CatalogueSources {
+  /** Prefixes in each peer's Adj-RIB-Out (the speaker's view). */
+  announcedPrefixes?(): readonly AnnouncedPrefixes[];
   /** Services currently decided per reason (the latest decision of each Service on this node). */
   decisionCounts?(): Partial<Record<DecisionReason, number>>;
   ipamPools?(): readonly PoolUsage[];

@@ -29,6 +29,8 @@ export interface BgpCatalogue {
   readonly notificationsReceived: Counter<'peer' | 'code' | 'subcode'>;
   readonly prefixesAdvertised: Counter<'peer' | 'family'>;
   readonly prefixesWithdrawn: Counter<'peer' | 'family'>;
+  /** Point-in-time, from `sources.announcedPrefixes` in collect(). */
+  readonly prefixesAnnounced: Gauge<'peer' | 'family'>;
   readonly prefixesPending: Gauge<'peer' | 'family'>;
   readonly prefixesReceived: Gauge<'peer' | 'family'>;
   readonly updateQueueDepth: Gauge<'peer'>;
@@ -51,11 +53,11 @@ export interface CatalogueOptions {
   readonly startTimeSec?: number;
 }
 
-function createBgpCatalogue(r: Registry): BgpCatalogue {
+function createBgpCatalogue(r: Registry, sources: CatalogueSources): BgpCatalogue {
   return {
     sessionState: gauge(r, 'vipd_bgp_session_state', 'BGP FSM state per peer as the BGP4-MIB bgpPeerState code: 1 Idle, 2 Connect, 3 Active, 4 OpenSent, 5 OpenConfirm, 6 Established.', ['peer']),
     sessionUp: gauge(r, 'vipd_bgp_session_up', '1 when the session with the peer is Established, else 0.', ['peer']),
-    establishedTransitions: counter(r, 'vipd_bgp_session_established_transitions_total', 'Times the session reached Established (rate > 0 over a window with the session now down or re-up is a flap).', ['peer']),
+    establishedTransitions: counter(r, 'vipd_bgp_session_established_transitions_total', 'Times the session reached Established; more than one in a window means the session flapped.', ['peer']),
     lastErrorInfo: gauge(r, 'vipd_bgp_session_last_error_info', 'Always 1: the last NOTIFICATION sent or received on the session, as code/subcode labels.', ['peer', 'direction', 'code', 'subcode']),
     lastErrorTimestamp: gauge(r, 'vipd_bgp_session_last_error_timestamp_seconds', 'Unix time of the last NOTIFICATION sent or received on the session.', ['peer']),
     messagesSent: counter(r, 'vipd_bgp_messages_sent_total', 'BGP messages written to the peer, by type.', ['peer', 'type']),
@@ -64,6 +66,11 @@ function createBgpCatalogue(r: Registry): BgpCatalogue {
     notificationsReceived: counter(r, 'vipd_bgp_notifications_received_total', 'NOTIFICATION messages received, by code and subcode.', ['peer', 'code', 'subcode']),
     prefixesAdvertised: counter(r, 'vipd_bgp_prefixes_advertised_total', 'Prefixes announced to the peer in UPDATE messages.', ['peer', 'family']),
     prefixesWithdrawn: counter(r, 'vipd_bgp_prefixes_withdrawn_total', 'Prefixes withdrawn from the peer in UPDATE messages.', ['peer', 'family']),
+    prefixesAnnounced: gauge(r, 'vipd_bgp_prefixes_announced', 'Prefixes currently announced to the peer (Adj-RIB-Out), read from the speaker at scrape time.', ['peer', 'family'], function collect() {
+      if (sources.announcedPrefixes === undefined) return;
+      this.reset();
+      for (const a of sources.announcedPrefixes()) this.set({ peer: a.peer, family: a.family }, a.count);
+    }),
     prefixesPending: gauge(r, 'vipd_bgp_prefixes_pending', 'Prefixes whose desired state differs from what the peer was last sent (announce or withdraw not yet written).', ['peer', 'family']),
     prefixesReceived: gauge(r, 'vipd_bgp_prefixes_received', 'Prefixes currently received from the peer (Adj-RIB-In).', ['peer', 'family']),
     updateQueueDepth: gauge(r, 'vipd_bgp_update_queue_depth', 'UPDATE messages built but not yet written to the peer socket.', ['peer']),
@@ -85,7 +92,7 @@ export function createCatalogue(registry: Registry, options: CatalogueOptions = 
   startTime.set(options.startTimeSec ?? Date.now() / 1000);
   return {
     registry,
-    bgp: createBgpCatalogue(registry),
+    bgp: createBgpCatalogue(registry, options.sources ?? {}),
     control: createControlMetrics(registry, options.sources ?? {}),
     buildInfo,
     startTime,

@@ -56,6 +56,7 @@ test('issue 6 metrics exist with their labels', () => {
     vipd_bgp_prefixes_advertised_total: ['peer', 'family'],
     vipd_bgp_prefixes_withdrawn_total: ['peer', 'family'],
     vipd_bgp_prefixes_pending: ['peer', 'family'],
+    vipd_bgp_prefixes_announced: ['peer', 'family'],
     vipd_bgp_prefixes_received: ['peer', 'family'],
     vipd_bgp_update_queue_depth: ['peer'],
     vipd_bgp_keepalive_lateness_seconds_bucket: ['peer', 'le'],
@@ -99,8 +100,13 @@ test('sources are read at scrape time; a removed pool disappears', async () => {
     { pool: 'extra', family: 'ipv4' as const, size: 16, used: 16 },
   ];
   let announced = 3;
+  let adjRibOut = [
+    { peer: '192.0.2.1', family: 'ipv4-unicast' as const, count: 5 },
+    { peer: '192.0.2.2', family: 'ipv4-unicast' as const, count: 5 },
+  ];
   createCatalogue(registry, {
     sources: {
+      announcedPrefixes: () => adjRibOut,
       ipamPools: () => pools,
       decisionCounts: () => ({ announced, 'no-local-endpoints': 2 }),
       configObjects: () => ({ BGPPeer: { accepted: 2, invalid: 1 } }),
@@ -113,10 +119,13 @@ test('sources are read at scrape time; a removed pool disappears', async () => {
   assert.match(text, /^vipd_announcement_decisions\{reason="no-local-endpoints"\} 2$/m);
   assert.match(text, /^vipd_config_objects\{kind="BGPPeer",status="invalid"\} 1$/m);
   assert.match(text, /^vipd_config_objects\{kind="IPAddressPool",status="accepted"\} 0$/m);
+  assert.match(text, /^vipd_bgp_prefixes_announced\{peer="192\.0\.2\.2",family="ipv4-unicast"\} 5$/m);
   pools = pools.filter((p) => p.pool !== 'extra');
+  adjRibOut = adjRibOut.slice(0, 1);
   announced = 4;
   text = await registry.metrics();
   assert.doesNotMatch(text, /pool="extra"/);
+  assert.doesNotMatch(text, /peer="192\.0\.2\.2"/);
   assert.match(text, /^vipd_announcement_decisions\{reason="announced"\} 4$/m);
 });
 
@@ -160,4 +169,13 @@ test('label helpers fold unknown values into "other"', () => {
   assert.deepEqual(labelNotification(4, 0), { code: '4', subcode: '0' });
   assert.deepEqual(labelNotification(6, 200), { code: '6', subcode: 'other' });
   assert.deepEqual(labelNotification(99, 1), { code: 'other', subcode: 'other' });
+});
+
+test('docs/metrics.md documents every metric and every decision reason', async () => {
+  const { readFileSync } = await import('node:fs');
+  const docs = readFileSync(new URL('../../../docs/metrics.md', import.meta.url), 'utf8');
+  const registry = new Registry();
+  createCatalogue(registry);
+  for (const m of describeRegistry(registry)) assert.ok(docs.includes(`| \`${m.name}\` | ${m.type} |`), `${m.name} in docs/metrics.md`);
+  for (const reason of DECISION_REASONS) assert.ok(docs.includes(`| \`${reason}\` |`), `reason ${reason} in docs/metrics.md`);
 });

@@ -1,0 +1,92 @@
+// Every dashboard query and alert expression references only metrics and labels the catalogue exports
+// (built on a fresh registry, histogram _bucket/_sum/_count included), and the alert rules file passes
+// `promtool check rules` and the alert unit tests in fixtures/alerts.test.yaml (`promtool test rules`).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
+import { createCatalogue, exportedSeries } from '../src/catalogue.ts';
+import { checkExpression, promqlRefs } from './support/promql-refs.ts';
+import { ALERTS_PATH, alertNames, alertQueries, dashboardQueries, shippedQueries, substituteGrafanaVariables } from './support/queries.ts';
+
+function catalogueSeries(): Map<string, Set<string>> {
+  const registry = new Registry();
+  createCatalogue(registry);
+  return exportedSeries(registry);
+}
+
+test('the dashboard and the alerts have queries to check', () => {
+  assert.ok(dashboardQueries().length >= 30, `dashboard has ${dashboardQueries().length} queries`);
+  assert.ok(alertQueries().length >= 7, `alerts have ${alertQueries().length} expressions`);
+});
+
+test('every shipped query references only catalogue metrics and labels', () => {
+  const series = catalogueSeries();
+  const problems: string[] = [];
+  for (const q of shippedQueries()) {
+    for (const p of checkExpression(q.expr, series)) problems.push(`${q.source}: ${p} in ${q.expr}`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('the checker catches unknown metrics, unknown labels, wrong histogram suffixes and syntax errors', () => {
+  const series = catalogueSeries();
+  const bad: [string, RegExp][] = [
+    ['vipd_bgp_session_upp == 0', /not exported/],
+    ['vipd_bgp_session_up{neighbor="x"} == 0', /no label neighbor/],
+    ['sum by (le) (rate(vipd_event_to_wire_seconds[5m]))', /not exported/],
+    ['sum by (le) (rate(vipd_reconcile_errors_total[5m]))', /label le/],
+    ['sum by (reason) (vipd_bgp_session_up)', /label reason/],
+    ['rate(vipd_bgp_messages_sent_total[5m]', /syntax error/],
+    ['{__name__="vipd_nope"}', /not exported/],
+    ['up == 0', /not exported/],
+    ['vector(1)', /references no metric/],
+    ['label_replace(vipd_bgp_session_up, "x", "$1", "router", "(.*)")', /label router/],
+  ];
+  for (const [expr, want] of bad) assert.match(checkExpression(expr, series).join('; '), want, expr);
+  const good = [
+    'histogram_quantile(0.99, sum by (instance, le) (rate(vipd_bgp_keepalive_lateness_seconds_bucket{peer=~".*"}[5m])))',
+    '(vipd_bgp_prefixes_pending > 0) and ignoring(family) (vipd_bgp_session_up == 1)',
+    'sum by (x) (label_replace(vipd_bgp_session_up, "x", "$1", "peer", "(.*)"))',
+    '{__name__="vipd_build_info", job="vipd"}',
+  ];
+  for (const expr of good) assert.deepEqual(checkExpression(expr, series), [], expr);
+});
+
+test('Grafana variables are substituted into valid PromQL', () => {
+  assert.equal(
+    substituteGrafanaVariables('rate(vipd_bgp_session_up{instance=~"$instance", peer=~"${peer}"}[$__rate_interval])'),
+    'rate(vipd_bgp_session_up{instance=~".*", peer=~".*"}[5m])',
+  );
+  assert.equal(substituteGrafanaVariables('label_replace(x, "a", "$1", "b", "(.*)")'), 'label_replace(x, "a", "$1", "b", "(.*)")');
+  for (const q of dashboardQueries()) assert.equal(promqlRefs(q.expr).hasSyntaxError, false, q.source);
+});
+
+test('every alert has severity, summary, description and runbook annotations', () => {
+  const text = readFileSync(ALERTS_PATH, 'utf8');
+  const names = alertNames();
+  for (const want of ['VipdBgpSessionDown', 'VipdBgpSessionFlapping', 'VipdBgpPrefixesPendingTooLong', 'VipdKeepaliveLatenessHigh', 'VipdConfigInvalid', 'VipdIpamPoolNearlyExhausted', 'VipdKubeWatchDisconnected']) {
+    assert.ok(names.includes(want), want);
+  }
+  const blocks = text.split(/\n\s+- alert: /).slice(1);
+  assert.equal(blocks.length, names.length);
+  for (const b of blocks) {
+    for (const key of ['severity:', 'summary:', 'description:', 'runbook:', 'runbook_url:']) assert.ok(b.includes(key), `${b.split('\n')[0]} has ${key}`);
+  }
+  const docs = readFileSync(fileURLToPath(new URL('../../../docs/metrics.md', import.meta.url)), 'utf8');
+  for (const n of names) assert.ok(docs.includes(`### ${n}`), `docs/metrics.md has a runbook section for ${n}`);
+});
+
+test('promtool check rules accepts the alert rules', () => {
+  const out = execFileSync('promtool', ['check', 'rules', ALERTS_PATH], { encoding: 'utf8', timeout: 30_000 });
+  assert.match(out, new RegExp(`SUCCESS: ${alertQueries().length} rules found`));
+});
+
+test('promtool test rules: each alert fires on its scenario and stays quiet otherwise', () => {
+  const fixture = fileURLToPath(new URL('./fixtures/alerts.test.yaml', import.meta.url));
+  const out = execFileSync('promtool', ['test', 'rules', fixture], { encoding: 'utf8', timeout: 30_000 });
+  assert.match(out, /SUCCESS/);
+});
