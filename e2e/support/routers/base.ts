@@ -62,6 +62,11 @@ export abstract class RouterBase {
     );
   }
 
+  /** Polls any probe against this router with a deadline (robust replacement for sleeps). */
+  waitFor<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
+    return waitFor(probe, { timeoutMs, intervalMs: 100, what: `${this.kind} in ${this.spec.ns}: ${what}` });
+  }
+
   /** Waits until `prefix` is present (or absent when present=false). */
   async waitForPrefix(prefix: string, present = true, timeoutMs = 20_000): Promise<RouteView[]> {
     const p = canonicalPrefix(prefix);
