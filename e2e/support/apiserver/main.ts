@@ -1,7 +1,8 @@
 // Standalone test API server process (not part of Kubernetes), for vipd node processes running in
 // their own network namespaces:
-//   node e2e/support/apiserver/main.ts --port 18403 [--host 10.99.0.1] [--token T] [--kubeconfig PATH]
-//     [--no-tls] [--bookmark-interval-ms N] [--history-limit N] [--watch-timeout-ms N]
+//   node e2e/support/apiserver/main.ts --port 18403 [--host 10.99.0.1] [--advertise 10.99.0.1]
+//     [--san IP:10.99.1.1 ...] [--token T] [--kubeconfig PATH] [--no-tls] [--bookmark-interval-ms N]
+//     [--history-limit N] [--watch-timeout-ms N]
 // It prints one JSON line {"url","kubeconfig","pid"} once listening, and stops on SIGTERM/SIGINT.
 // Tests control it over HTTP with the same bearer token: GET /_test/requests, GET /_test/writes,
 // POST /_test/compact, POST /_test/clear-log.
@@ -13,6 +14,8 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '18403' },
     host: { type: 'string', default: '127.0.0.1' },
+    advertise: { type: 'string' },
+    san: { type: 'string', multiple: true },
     token: { type: 'string' },
     kubeconfig: { type: 'string' },
     'no-tls': { type: 'boolean', default: false },
@@ -26,6 +29,8 @@ const num = (s: string | undefined): number | undefined => (s === undefined ? un
 
 const server = new TestApiServer({
   host: values.host,
+  advertiseHost: values.advertise,
+  tlsSans: values.san,
   port: Number(values.port),
   token: values.token,
   tls: !values['no-tls'],

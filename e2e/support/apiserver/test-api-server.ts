@@ -24,6 +24,15 @@ import type { WatchStream } from './watch.ts';
 export type TestApiServerOptions = {
   /** Address to listen on: 127.0.0.1 by default; a veth address in the root namespace works too. */
   readonly host?: string;
+  /**
+   * Address written into the kubeconfig and the certificate when `host` is a wildcard (0.0.0.0, ::),
+   * e.g. the server's veth address as seen from a vipd node's network namespace.
+   */
+  readonly advertiseHost?: string;
+  /** Extra subjectAltNames for the TLS certificate ("IP:10.99.0.1", "DNS:apiserver"). */
+  readonly tlsSans?: readonly string[];
+  /** Request log entries kept (oldest dropped); write counts are kept in full. */
+  readonly requestLogLimit?: number;
   /** 0 picks a free port; restart() reuses the port first bound. */
   readonly port?: number;
   readonly token?: string;
@@ -52,6 +61,7 @@ export class TestApiServer {
   readonly requests: RequestLogEntry[] = [];
   readonly #opts: TestApiServerOptions;
   readonly #watches = new Set<WatchStream>();
+  readonly #writes = new Map<string, number>();
   #server: HttpServer | undefined;
   #port: number;
   #seq = 0;
@@ -82,8 +92,13 @@ export class TestApiServer {
     return this.#port;
   }
 
+  /** The address clients use: advertiseHost, else host. */
+  get clientHost(): string {
+    return this.#opts.advertiseHost ?? this.host;
+  }
+
   get url(): string {
-    const h = this.host.includes(':') ? `[${this.host}]` : this.host;
+    const h = this.clientHost.includes(':') ? `[${this.clientHost}]` : this.clientHost;
     return `${this.#tlsOn ? 'https' : 'http'}://${h}:${this.#port}`;
   }
 
@@ -116,12 +131,12 @@ export class TestApiServer {
       defaultWatchTimeoutMs: this.#opts.defaultWatchTimeoutMs ?? 30 * 60_000,
       tooLargeWaitMs: this.#opts.tooLargeWaitMs ?? 3_000,
       maxBodyBytes: 3 * 1024 * 1024,
-      serverAddress: () => `${this.host}:${this.#port}`,
+      serverAddress: () => `${this.clientHost}:${this.#port}`,
     };
     const handler = (req: Parameters<typeof handleRequest>[1], res: Parameters<typeof handleRequest>[2]): void => {
       void handleRequest({
         objects: this.objects, config, watches: this.#watches,
-        log: (e) => this.requests.push({ seq: ++this.#seq, atMs: Date.now(), ...e }),
+        log: (e) => this.#record({ seq: ++this.#seq, atMs: Date.now(), ...e }),
         control: (path, method) => this.#control(path, method),
       }, req, res);
     };
@@ -171,19 +186,27 @@ export class TestApiServer {
     return this.#watches.size;
   }
 
-  /** Writes since the log was last cleared, keyed "verb resource[/subresource]" (e.g. "patch services/status"). */
-  writeCounts(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const e of this.requests) {
-      if (!WRITE_VERBS.has(e.verb)) continue;
+  #record(e: RequestLogEntry): void {
+    this.requests.push(e);
+    const limit = this.#opts.requestLogLimit ?? 100_000;
+    if (this.requests.length > limit) this.requests.splice(0, this.requests.length - limit);
+    if (WRITE_VERBS.has(e.verb)) {
       const k = `${e.verb} ${e.resource}${e.subresource === '' ? '' : `/${e.subresource}`}`;
-      out[k] = (out[k] ?? 0) + 1;
+      this.#writes.set(k, (this.#writes.get(k) ?? 0) + 1);
     }
-    return out;
+  }
+
+  /**
+   * Write requests (any outcome) since the log was last cleared, keyed "verb resource[/subresource]"
+   * (e.g. "patch services/status"). Writes made directly through create()/objects are not requests.
+   */
+  writeCounts(): Record<string, number> {
+    return Object.fromEntries(this.#writes);
   }
 
   clearRequestLog(): void {
     this.requests.length = 0;
+    this.#writes.clear();
   }
 
   kubeconfigYaml(namespace = 'default'): string {
@@ -228,10 +251,12 @@ export class TestApiServer {
     if (this.#cert !== undefined) return this.#cert;
     const dir = mkdtempSync(join(tmpdir(), 'vas-tls-'));
     this.#tlsDir = dir;
-    const san = /^[0-9.]+$|:/.test(this.host) ? `IP:${this.host}` : `DNS:${this.host}`;
+    const h = this.clientHost;
+    const sans = new Set(['DNS:localhost', 'IP:127.0.0.1', ...(this.#opts.tlsSans ?? [])]);
+    if (h !== '0.0.0.0' && h !== '::') sans.add(/^[0-9.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`);
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=vipd-test-apiserver',
-      '-addext', `subjectAltName=${san},DNS:localhost,IP:127.0.0.1`], { stdio: 'ignore' });
+      '-addext', `subjectAltName=${[...sans].join(',')}`], { stdio: 'ignore' });
     this.#cert = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
     return this.#cert;
   }
