@@ -4,13 +4,14 @@
 // port and selector checks, .0/.255 avoidance, and "never hand out an address in use" — the caller
 // restores every existing assignment (restore) before assigning anything new.
 
-import type { AddressRange, IpFamily } from './ranges.ts';
-import { bigIntToIp, canonicalIp, familyOf, ipToBigInt, isBuggyLooking, rangeContains, rangeSize, rangesOverlap } from './ranges.ts';
+import { canonicalIp, type IpRange } from '../config/ip.ts';
 import { matchesSelector, type LabelSelector } from '../config/selector.ts';
+import type { IpAddressPool } from '../config/types.ts';
+import { familyOf, ipText, ipValue, isBuggyLooking, rangeSize, toConfigFamily, usableInRange, type IpFamily } from './ranges.ts';
 
 export interface PoolSpec {
   readonly name: string;
-  readonly ranges: readonly AddressRange[];
+  readonly ranges: readonly IpRange[];
   /** Hand out addresses to Services that did not ask for this pool. */
   readonly autoAssign: boolean;
   /** Skip IPv4 addresses ending in .0 and .255. */
@@ -178,7 +179,7 @@ export class Allocator {
     const out: PoolUsage[] = [];
     for (const pool of this.pools) {
       for (const family of ['IPv4', 'IPv6'] as const) {
-        const ranges = pool.ranges.filter((r) => r.family === family);
+        const ranges = pool.ranges.filter((r) => r.family === toConfigFamily(family));
         if (ranges.length === 0) continue;
         let total = 0n;
         for (const r of ranges) total += usableInRange(r, pool.avoidBuggyIPs);
@@ -261,7 +262,7 @@ export class Allocator {
     // Prefer a pool that can give every wanted family (PreferDualStack then degrades to the primary).
     for (const wanted of req.familyPolicy === 'PreferDualStack' ? [families, required] : [families]) {
       for (const pool of candidates) {
-        if (!wanted.every((f) => pool.ranges.some((r) => r.family === f))) {
+        if (!wanted.every((f) => pool.ranges.some((r) => r.family === toConfigFamily(f)))) {
           lastFailure ??= fail(IpamFailure.FAMILY_UNAVAILABLE, `pool ${pool.name} has no ${wanted.join('/')} addresses`);
           continue;
         }
@@ -291,7 +292,7 @@ export class Allocator {
   private freeAddress(pool: PoolSpec, family: IpFamily): string | undefined {
     for (let i = 0; i < pool.ranges.length; i++) {
       const r = pool.ranges[i]!;
-      if (r.family !== family) continue;
+      if (r.family !== toConfigFamily(family)) continue;
       const cursorKey = `${pool.name}#${i}`;
       const start = this.cursors.get(cursorKey) ?? r.first;
       // At most one lap from the cursor. When a free address exists it is found within
@@ -300,8 +301,8 @@ export class Allocator {
       let steps = 0n;
       const size = rangeSize(r);
       while (steps < size) {
-        const ip = bigIntToIp(v, family);
-        if (!(pool.avoidBuggyIPs && isBuggyLooking(family, v)) && !this.holders.has(ip)) {
+        const ip = ipText(family, v);
+        if (!(pool.avoidBuggyIPs && isBuggyLooking(r.family, v)) && !this.holders.has(ip)) {
           this.cursors.set(cursorKey, v === r.last ? r.first : v + 1n);
           return ip;
         }
@@ -338,9 +339,10 @@ export class Allocator {
 
   private poolHolding(ip: string): PoolSpec | undefined {
     const family = familyOf(ip);
-    if (family === undefined) return undefined;
-    const v = ipToBigInt(ip);
-    return this.pools.find((p) => p.ranges.some((r) => rangeContains(r, family, v)));
+    const v = ipValue(ip);
+    if (family === undefined || v === undefined) return undefined;
+    const f = toConfigFamily(family);
+    return this.pools.find((p) => p.ranges.some((r) => r.family === f && v >= r.first && v <= r.last));
   }
 
   /** Scope check; `explicit` (pool or IP asked for by annotation) ignores autoAssign. */
@@ -353,18 +355,19 @@ export class Allocator {
   }
 }
 
-/** Pairs of pools whose ranges overlap: reported as a condition, never merged. */
-export function findOverlaps(pools: readonly PoolSpec[]): { a: string; b: string; range: string }[] {
-  const out: { a: string; b: string; range: string }[] = [];
-  for (let i = 0; i < pools.length; i++) {
-    for (let j = i + 1; j < pools.length; j++) {
-      for (const ra of pools[i]!.ranges) {
-        const rb = pools[j]!.ranges.find((r) => rangesOverlap(ra, r));
-        if (rb !== undefined) out.push({ a: pools[i]!.name, b: pools[j]!.name, range: `${ra.source} ∩ ${rb.source}` });
-      }
-    }
-  }
-  return out;
+/** The allocator's view of a parsed IPAddressPool (config/ip-address-pool.ts). */
+export function poolSpecFromConfig(pool: IpAddressPool): PoolSpec {
+  const a = pool.spec.serviceAllocation;
+  return {
+    name: pool.metadata.name,
+    ranges: pool.spec.ranges,
+    autoAssign: pool.spec.autoAssign,
+    avoidBuggyIPs: pool.spec.avoidBuggyIPs,
+    priority: a?.priority ?? 0,
+    namespaces: a?.namespaces ?? [],
+    namespaceSelectors: a?.namespaceSelectors ?? [],
+    serviceSelectors: a?.serviceSelectors ?? [],
+  };
 }
 
 function wantedFamilies(req: AllocationRequest): IpFamily[] | undefined {
@@ -372,18 +375,6 @@ function wantedFamilies(req: AllocationRequest): IpFamily[] | undefined {
   if (req.familyPolicy === 'SingleStack') return fams.length === 1 ? fams : undefined;
   if (fams.length === 1) fams.push(fams[0] === 'IPv4' ? 'IPv6' : 'IPv4');
   return fams.length === 2 && fams[0] !== fams[1] ? fams : undefined;
-}
-
-function usableInRange(r: AddressRange, avoidBuggy: boolean): bigint {
-  const n = rangeSize(r);
-  if (!avoidBuggy || r.family !== 'IPv4') return n;
-  return n - countCongruent(r.first, r.last, 0n) - countCongruent(r.first, r.last, 255n);
-}
-
-/** How many v in [first, last] have v mod 256 = residue (first, last ≥ 0). */
-function countCongruent(first: bigint, last: bigint, residue: bigint): bigint {
-  const upTo = (x: bigint): bigint => (x < residue ? 0n : (x - residue) / 256n + 1n);
-  return upTo(last) - (first === 0n ? 0n : upTo(first - 1n));
 }
 
 function canonicalList(ips: readonly string[]): string[] | undefined {

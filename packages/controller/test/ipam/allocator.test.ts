@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Allocator, findOverlaps, IpamFailure, type AllocationRequest, type PoolSpec } from '../../src/ipam/allocator.ts';
-import { parseRange } from '../../src/ipam/ranges.ts';
+import { Allocator, IpamFailure, poolSpecFromConfig, type AllocationRequest, type PoolSpec } from '../../src/ipam/allocator.ts';
+import { parsePoolRange } from '../../src/ipam/ranges.ts';
+import { findPoolOverlaps, parseIpAddressPool } from '../../src/config/ip-address-pool.ts';
 
 function pool(name: string, ranges: string[], extra: Partial<PoolSpec> = {}): PoolSpec {
   return {
     name,
-    ranges: ranges.map(parseRange),
+    ranges: ranges.map(parsePoolRange),
     autoAssign: true,
     avoidBuggyIPs: false,
     priority: 100,
@@ -176,11 +177,23 @@ test('pool changes never move live Services; misfits are listed', () => {
   assert.deepEqual(a.misfits(reqs), ['ns/a', 'ns/b']);
 });
 
-test('overlapping pools are reported, not merged', () => {
-  const overlaps = findOverlaps([pool('a', ['10.0.0.0/24']), pool('b', ['10.0.0.128-10.0.1.10']), pool('c', ['2001:db8::/64'])]);
-  assert.equal(overlaps.length, 1);
-  assert.equal(overlaps[0]!.a, 'a');
-  assert.equal(overlaps[0]!.b, 'b');
+test('pools come from parsed IPAddressPool objects; overlaps are reported by the config module, not merged', () => {
+  const parsed = [
+    { metadata: { name: 'a' }, spec: { addresses: ['10.0.0.0/24'], serviceAllocation: { priority: 5, namespaces: ['prod'] } } },
+    { metadata: { name: 'b' }, spec: { addresses: ['10.0.0.128-10.0.1.10'], autoAssign: false } },
+  ].map((raw) => {
+    const r = parseIpAddressPool({ apiVersion: 'vipd.io/v1alpha1', kind: 'IPAddressPool', ...raw });
+    assert.equal(r.ok, true, r.ok ? '' : JSON.stringify(r.errors));
+    return r.ok ? r.value : undefined!;
+  });
+  assert.deepEqual([...findPoolOverlaps(parsed).keys()], ['b']);
+  const specs = parsed.map(poolSpecFromConfig);
+  assert.equal(specs[0]!.priority, 5);
+  assert.deepEqual(specs[0]!.namespaces, ['prod']);
+  assert.equal(specs[1]!.autoAssign, false);
+  const a = new Allocator(specs);
+  assert.deepEqual(ok(a.assign(svc('prod/x'))), ['10.0.0.0']);
+  assert.equal(failed(a.assign(svc('dev/x'))), IpamFailure.NO_MATCHING_POOL);
 });
 
 test('allocation stays fast and unique for 10k Services in a large IPv6 pool', () => {
