@@ -106,7 +106,9 @@ export class VipdProcess {
     const p = this.proc;
     if (p === undefined || !p.isRunning()) return p === undefined ? 0 : await p.exited;
     process.kill(p.pid, sig);
-    const code = await Promise.race([p.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([p.exited, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs)))]);
+    clearTimeout(timer);
     if (code === undefined) {
       await p.stop(0);
       throw new LabError('LAB_WAIT_TIMEOUT', `vipd did not exit within ${timeoutMs} ms after ${sig}`);

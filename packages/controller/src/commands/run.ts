@@ -1,0 +1,130 @@
+// `vipd run --config <file>`: standalone mode (docs/standalone.md). Loads and validates the YAML,
+// starts the daemon, reloads on SIGHUP, drains and exits 0 on SIGTERM/SIGINT.
+
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { ConfigError, parseConfigText, type StandaloneConfig } from '../standalone/config.ts';
+import { StandaloneDaemon } from '../standalone/daemon.ts';
+import { realSessionLayer } from '../standalone/real-session-layer.ts';
+import { createMetrics } from '../standalone/metrics.ts';
+
+export const summary = 'run the BGP speaker without Kubernetes, from a YAML file (standalone mode)';
+
+const USAGE = `usage: vipd run --config <file> [--check] [--graceful-restart-stop]
+
+  --config FILE             YAML configuration (docs/standalone.md)
+  --check                   validate the file, print the parsed config as JSON and exit
+  --graceful-restart-stop   on SIGTERM close sessions without withdrawing or NOTIFICATION, so routers
+                            with graceful restart keep our routes until vipd is back (upgrades)
+`;
+
+function loadConfig(file: string): StandaloneConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: '(file)', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` }]);
+  }
+  return parseConfigText(text);
+}
+
+function printConfigError(file: string, err: ConfigError): void {
+  process.stderr.write(`vipd: invalid config ${file}\n${err.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let file: string | undefined;
+  let check = false;
+  let grStop = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config' || a === '-c') file = argv[++i];
+    else if (a.startsWith('--config=')) file = a.slice('--config='.length);
+    else if (a === '--check') check = true;
+    else if (a === '--graceful-restart-stop') grStop = true;
+    else if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE);
+      return 0;
+    } else {
+      process.stderr.write(`vipd run: unknown argument ${a}\n${USAGE}`);
+      return 2;
+    }
+  }
+  if (file === undefined) {
+    process.stderr.write(`vipd run: --config is required\n${USAGE}`);
+    return 2;
+  }
+  let cfg: StandaloneConfig;
+  try {
+    cfg = loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      printConfigError(file, err);
+      return 2;
+    }
+    throw err;
+  }
+  if (check) {
+    process.stdout.write(`${JSON.stringify(cfg, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v), 2)}\n`);
+    return 0;
+  }
+
+  const { createLogging } = await import('../../../metrics/src/logging.ts');
+  const logging = createLogging({ level: cfg.logLevel, base: { node: hostname() } });
+  const log = logging.root;
+  const metrics = createMetrics(cfg, logging);
+  const layer = realSessionLayer(logging.component('session'), metrics.bgp);
+  const daemon = new StandaloneDaemon(cfg, { layer, log: logging.component('speaker'), metrics: metrics.bgp });
+  const url = await metrics.attach(daemon).catch((err: unknown) => {
+    log.error({ err }, 'metrics server did not start; continuing without it');
+    return undefined;
+  });
+  if (url !== undefined) log.info({ url }, 'metrics and status server listening');
+
+  let stopping = false;
+  const done = new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal during shutdown: exiting now');
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      log.info({ signal, gracefulRestartStop: grStop }, 'shutting down');
+      daemon
+        .shutdown(grStop)
+        .then(() => metrics.close())
+        .then(() => resolve(0))
+        .catch((err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          resolve(1);
+        });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    let next: StandaloneConfig;
+    try {
+      next = loadConfig(file);
+    } catch (err) {
+      if (err instanceof ConfigError) log.error({ issues: err.issues }, 'config reload rejected');
+      else log.error({ err }, 'config reload rejected');
+      return;
+    }
+    daemon
+      .reload(next)
+      .then((s) => log.info({ ...s }, 'config reloaded'))
+      .catch((err: unknown) => log.error({ err }, 'config reload failed'));
+  });
+
+  await daemon.start();
+  log.info({ peers: cfg.peers.length, vips: cfg.vips.length, localAsn: cfg.localAsn, routerId: cfg.routerId }, 'vipd running');
+  const code = await done;
+  log.info({ code }, 'vipd exiting');
+  logging.root.flush();
+  // Give pino's async destination a moment to write the last lines; sockets are closed already.
+  setTimeout(() => process.exit(code), 50).unref();
+  return code;
+}
