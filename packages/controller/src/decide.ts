@@ -178,6 +178,7 @@ function mergeAttributes(a: RouteAttributes, b: RouteAttributes): RouteAttribute
 
 /** Merges per-peer routes of several sources into one list sorted by peer name. */
 export function mergeRoutes(lists: readonly (readonly PeerRoute[])[]): PeerRoute[] {
+  if (lists.length === 1) return [...lists[0]!].sort((x, y) => byName(x.peer, y.peer));
   const byPeer = new Map<string, PeerRoute>();
   for (const list of lists) {
     for (const r of list) {
@@ -196,11 +197,22 @@ function advertisementSelectsVip(ad: BgpAdvertisement, ip: ParsedIp, pools: read
   return ipAddressPools.includes(pool.metadata.name) || (poolSelectors.length > 0 && matchesAny(poolSelectors, pool.metadata.labels));
 }
 
+// Memoised by array identity (config objects are immutable): sorting once per configuration, not per VIP.
+const sortedAds = new WeakMap<readonly BgpAdvertisement[], readonly BgpAdvertisement[]>();
+function sortedAdvertisements(ads: readonly BgpAdvertisement[]): readonly BgpAdvertisement[] {
+  let s = sortedAds.get(ads);
+  if (s === undefined) {
+    s = [...ads].sort((a, b) => byName(a.metadata.name, b.metadata.name));
+    sortedAds.set(ads, s);
+  }
+  return s;
+}
+
 type Routing = { readonly ok: true; readonly routes: PeerRoute[] } | { readonly ok: false; readonly reason: Reason; readonly detail: string };
 
 /** Which peers get this VIP, with which attributes (BGPAdvertisement × BGPPeer matching). */
 export function routeVip(ip: ParsedIp, svc: ServiceData, node: NodeContext, config: DecideConfig): Routing {
-  const ads = [...config.advertisements].sort((a, b) => byName(a.metadata.name, b.metadata.name));
+  const ads = sortedAdvertisements(config.advertisements);
   const forVip = ads.filter((ad) => advertisementSelectsVip(ad, ip, config.pools) && matchesAny(ad.spec.serviceSelectors, svc.labels));
   if (forVip.length === 0) return { ok: false, reason: 'no-advertisement', detail: 'no BGPAdvertisement selects this VIP and Service' };
   const forNode = forVip.filter((ad) => matchesAny(ad.spec.nodeSelectors, node.labels));
@@ -294,6 +306,16 @@ export function mergeVipDecisions(decisions: Iterable<ServiceDecision>): VipDeci
   }
   const out: VipDecision[] = [];
   for (const [address, list] of groups) {
+    if (list.length === 1) {
+      // The common case: a VIP used by one Service.
+      const { vip, service } = list[0]!;
+      out.push({
+        address, family: vip.family, prefix: vip.prefix, announce: vip.announce, reason: vip.reason,
+        detail: vip.announce ? `announced for ${service}` : `${service}: ${vip.detail}`, gracefulShutdown: vip.gracefulShutdown,
+        services: [service], announcedBy: vip.announce ? [service] : [], routes: vip.routes,
+      });
+      continue;
+    }
     list.sort((a, b) => byName(a.service, b.service));
     const announcing = list.filter((x) => x.vip.announce);
     const lead = announcing[0] ?? list[0]!;
@@ -310,13 +332,10 @@ export function mergeVipDecisions(decisions: Iterable<ServiceDecision>): VipDeci
       routes: mergeRoutes(announcing.map((x) => x.vip.routes)),
     });
   }
-  return out.sort((a, b) => {
-    const fa = familyOrder(a.family) - familyOrder(b.family);
-    if (fa !== 0) return fa;
-    const va = parseIp(a.address)!.value;
-    const vb = parseIp(b.address)!.value;
-    return va < vb ? -1 : va > vb ? 1 : 0;
-  });
+  // Sort by family, then numerically; parse each address once, not once per comparison.
+  const keyed = out.map((v) => ({ v, f: familyOrder(v.family), n: parseIp(v.address)!.value }));
+  keyed.sort((a, b) => a.f - b.f || (a.n < b.n ? -1 : a.n > b.n ? 1 : 0));
+  return keyed.map((k) => k.v);
 }
 
 /** Decides every Service in the snapshot for one node. Pure. */

@@ -3,6 +3,7 @@
 // deleted). Computed once per node change; every per-Service decision reuses it. Pure.
 
 import type { BgpPeer, VipdSettingsSpec } from './config/types.ts';
+import { canonicalIp } from './config/ip.ts';
 import { matchesSelector } from './config/selector.ts';
 import type { Reason } from './reasons.ts';
 import { LABEL_EXCLUDE_FROM_LB, type Labels, type NodeData } from './snapshot.ts';
@@ -20,6 +21,23 @@ export interface NodeContext {
   readonly gracefulShutdown: boolean;
   /** BGPPeers whose nodeSelector selects this node, sorted by name. */
   readonly peers: readonly BgpPeer[];
+}
+
+/**
+ * BGPPeers whose nodeSelector selects the node, sorted by name. Two peers with the same address and
+ * port would be one TCP session: the first by name wins (config/cross-check.ts warns on the other).
+ */
+export function selectPeers(peers: readonly BgpPeer[], labels: Labels): BgpPeer[] {
+  const sorted = peers
+    .filter((p) => matchesSelector(p.spec.nodeSelector, labels))
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  const seen = new Set<string>();
+  return sorted.filter((p) => {
+    const key = `${canonicalIp(p.spec.address) ?? p.spec.address}|${p.spec.port}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Which drain signal (if any) the node shows, for the detail text. */
@@ -41,9 +59,7 @@ export function evaluateNode(
   peers: readonly BgpPeer[],
 ): NodeContext {
   const labels = node?.labels ?? {};
-  const selected = peers
-    .filter((p) => matchesSelector(p.spec.nodeSelector, labels))
-    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  const selected = selectPeers(peers, labels);
   const base = { nodeName, labels, draining: false, peers: selected };
   // A Node we cannot see is not known to be Ready: never announce from it.
   if (node === undefined) return ineligible(base, 'node-not-ready', `Node ${nodeName} not found`);

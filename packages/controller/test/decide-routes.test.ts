@@ -44,6 +44,11 @@ describe('routes and attributes', () => {
     assert.deepEqual(decide(undefined, undefined, cfg).vips[0]!.routes.map((r) => r.peer), ['tor-b']);
   });
 
+  it('two BGPPeers with one address and port are one session: the first by name is used', () => {
+    const cfg = config({ peers: [peer('tor-b', { address: '198.51.100.1' }), peer('tor-a', { address: '198.51.100.1' })] });
+    assert.deepEqual(decide(undefined, undefined, cfg).vips[0]!.routes.map((r) => r.peer), ['tor-a']);
+  });
+
   it('two advertisements to one peer merge: communities union, highest LOCAL_PREF, lowest MED, fewest prepends', () => {
     const cfg = config({
       advertisements: [

@@ -13,6 +13,7 @@ export * from './issues.ts';
 export { parseBgpPeer, PEER_DEFAULTS } from './bgp-peer.ts';
 export { parseBgpAdvertisement, MAX_AS_PATH_PREPEND } from './bgp-advertisement.ts';
 export { parseIpAddressPool, findPoolOverlaps, poolOf } from './ip-address-pool.ts';
+export { crossCheck, type CrossIssues } from './cross-check.ts';
 export { parseVipdSettings, DEFAULT_SETTINGS, DEFAULT_DRAIN_TAINT_KEYS, SETTINGS_NAME, DEFAULT_LOAD_BALANCER_CLASS } from './settings.ts';
 export { matchesSelector, matchesAny, parseSelector, type LabelSelector } from './selector.ts';
 export { parseIp, canonicalIp, parseRange, type Family, type ParsedIp, type IpRange } from './ip.ts';

@@ -18,9 +18,10 @@ export interface IpRange {
 }
 
 function parseV4(s: string): bigint {
-  let v = 0n;
-  for (const part of s.split('.')) v = (v << 8n) | BigInt(Number(part));
-  return v;
+  // Number arithmetic, one BigInt at the end: this runs for every VIP of every decision.
+  let v = 0;
+  for (const part of s.split('.')) v = v * 256 + Number(part);
+  return BigInt(v);
 }
 
 /** Parses an IPv4 or IPv6 address (no zone, no prefix). Dotted quads with leading zeros are rejected. */

@@ -13,6 +13,8 @@ export const CONFIG_REASONS = [
   'InvalidRange',
   'OverlappingRange',
   'InvalidName',
+  'UnknownReference',
+  'DuplicatePeer',
 ] as const;
 export type ConfigReason = (typeof CONFIG_REASONS)[number];
 

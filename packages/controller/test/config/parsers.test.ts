@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { WellKnownCommunity } from '../../../bgp/src/wire/constants.ts';
 import { parseCommunity, parseLargeCommunity, formatCommunity } from '../../src/config/communities.ts';
 import {
-  acceptedCondition, ConfigValidationError, DEFAULT_SETTINGS, findPoolOverlaps, parseBgpAdvertisement, parseBgpPeer,
+  acceptedCondition, ConfigValidationError, crossCheck, DEFAULT_SETTINGS, findPoolOverlaps, parseBgpAdvertisement, parseBgpPeer,
   parseConfigObject, parseIpAddressPool, parseVipdSettings, poolOf, requireValid,
 } from '../../src/config/index.ts';
 import { canonicalIp, formatIp, parseIp, parseRange } from '../../src/config/ip.ts';
@@ -182,5 +182,20 @@ describe('label selectors', () => {
     const issues: Issue[] = [];
     parseSelector({ matchExpressions: [{ key: 'd', operator: 'Exists', values: ['x'] }] }, 's', issues);
     assert.deepEqual(issues.map((i) => i.reason), ['InvalidSelector']);
+  });
+});
+
+describe('crossCheck', () => {
+  it('pool overlaps are errors; unknown pool/peer references and duplicate peers are warnings', () => {
+    const pa = requireValid('a', parseIpAddressPool(poolObj('a', ['10.0.0.0/24'])));
+    const pb = requireValid('b', parseIpAddressPool(poolObj('b', ['10.0.0.0/25'])));
+    const p1 = requireValid('p', parseBgpPeer({ ...peerObj({}), metadata: { name: 'p1' } }));
+    const p2 = requireValid('p', parseBgpPeer({ ...peerObj({ address: '192.0.2.1' }), metadata: { name: 'p2' } }));
+    const ad = requireValid('ad', parseBgpAdvertisement({ apiVersion: 'vipd.io/v1alpha1', kind: 'BGPAdvertisement', metadata: { name: 'ad' }, spec: { ipAddressPools: ['a', 'zz'], peers: ['p1', 'nope'] } }));
+    const out = crossCheck({ peers: [p2, p1], advertisements: [ad], pools: [pb, pa] });
+    assert.deepEqual([...out.keys()].sort(), ['BGPAdvertisement/ad', 'BGPPeer/p2', 'IPAddressPool/b']);
+    assert.deepEqual(out.get('IPAddressPool/b')!.errors.map((i) => i.reason), ['OverlappingRange']);
+    assert.deepEqual(out.get('BGPAdvertisement/ad')!.warnings.map((i) => i.path), ['spec.ipAddressPools[1]', 'spec.peers[1]']);
+    assert.deepEqual(out.get('BGPPeer/p2')!.warnings.map((i) => i.reason), ['DuplicatePeer']);
   });
 });
