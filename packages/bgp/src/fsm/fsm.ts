@@ -185,6 +185,7 @@ function connected(s: FsmState, e: FsmEvent, cfg: FsmConfig): StepResult | undef
     case 'TcpConnectionConfirmed':
       return { state: s, actions: [] };
     case 'ManualStop':
+      if (e.silent === true) return toIdle(s, cfg, { kind: 'stopped', countFailure: false, manual: true });
       return toIdle(s, cfg, {
         sent: e.notification ?? notif(NotificationCode.CEASE, CeaseSubcode.ADMIN_SHUTDOWN),
         kind: 'stopped',

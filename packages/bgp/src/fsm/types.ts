@@ -138,8 +138,11 @@ export type FsmEvent =
   | { readonly type: 'AutomaticStart' }
   | { readonly type: 'ManualStart_with_PassiveTcpEstablishment' }
   | { readonly type: 'AutomaticStart_with_PassiveTcpEstablishment' }
-  /** Event 2; `notification` defaults to Cease 6/2 (RFC 9003 message in its data). */
-  | { readonly type: 'ManualStop'; readonly notification?: Notification }
+  /**
+   * Event 2; `notification` defaults to Cease 6/2 (RFC 9003 message in its data). `silent`: close
+   * without a NOTIFICATION (a graceful restart toward a peer without the RFC 8538 N bit, RFC 4724 §4).
+   */
+  | { readonly type: 'ManualStop'; readonly notification?: Notification; readonly silent?: boolean }
   /** Event 8, e.g. max-prefix (6/1) or de-configured (6/3). */
   | { readonly type: 'AutomaticStop'; readonly notification: Notification }
   | { readonly type: 'ConnectRetryTimer_Expires' }

@@ -1,0 +1,710 @@
+// One BGP peer's session: the ONLY module that reads and writes net.Socket. It runs the pure FSM
+// (fsm/fsm.ts, RFC 4271 §8) — feeding it socket, message and timer events and performing the actions it
+// returns — for the outgoing and incoming connections (§6.8 collisions: fsm/collision.ts), and offers
+// the speaker a send path that cannot stall the control plane:
+//  - KEEPALIVEs and NOTIFICATIONs are written directly, so they go out between two queued messages
+//    (never inside one: every write is whole messages);
+//  - sendChunks() writes one chunk at a time, waits for 'drain' when the socket buffer is full and
+//    yields to the event loop (setImmediate) at least every YIELD_AFTER_MS, so timers always run;
+//  - received frames are processed in slices (the socket is paused between them) for the same reason;
+//  - RFC 9687 Send Hold Timer: re-armed whenever a write reaches the kernel; if nothing is written for
+//    the send hold time the session sends 8/0 (best effort) and drops the connection.
+// IP_TTL / TCP_MD5SIG cannot be set from Node on a TCP socket: `configureSocket` is the hook for the
+// native addon (issue 8); Linux's default TTL of 64 already allows eBGP multihop.
+
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { realClock, type CancelTimer, type Clock } from './clock.ts';
+import { resolveCollision } from './fsm/collision.ts';
+import { step } from './fsm/fsm.ts';
+import { buildLocalOpen, type Negotiated } from './fsm/negotiate.ts';
+import { sendHoldMs } from './fsm/timers.ts';
+import {
+  initialFsmState,
+  resolveFsmConfig,
+  type DownReason,
+  type FsmAction,
+  type FsmConfig,
+  type FsmConfigInput,
+  type FsmEvent,
+  type FsmState,
+  type FsmStateName,
+  type Notification,
+  type TimerName,
+} from './fsm/types.ts';
+import { noopLogger, noopMetrics, type BgpMetrics, type FamilyName, type Logger } from './observe.ts';
+import { ReceivedRoutes, type ReceivedOptions } from './received.ts';
+import { CeaseSubcode, MessageType, NotificationCode } from './wire/constants.ts';
+import { BgpNotificationError, describeNotification } from './wire/errors.ts';
+import { Framer, type Frame } from './wire/framer.ts';
+import { encodeKeepalive } from './wire/keepalive.ts';
+import { decodeMessage } from './wire/message.ts';
+import { encodeNotification, encodeShutdownCommunication } from './wire/notification.ts';
+import { encodeOpen } from './wire/open.ts';
+import { encodeRouteRefresh } from './wire/route-refresh.ts';
+import { DEFAULT_DECODE_CONTEXT, type AfiSafi, type BgpMessage, type UpdateMessage } from './wire/types.ts';
+import { endOfRibFamily } from './wire/update.ts';
+
+const KEEPALIVE_BYTES = encodeKeepalive();
+/** Yield to the event loop after this much continuous work (send or receive). */
+const YIELD_AFTER_MS = 2;
+/** Frames handled per receive slice before yielding. */
+const FRAMES_PER_SLICE = 64;
+/** How long a closing socket may take to flush before it is destroyed (real time). */
+const CLOSE_GRACE_MS = 1500;
+
+export type SessionErrorCode = 'ERR_BGP_SESSION_DOWN';
+
+/** Raised to senders when the session is not (or no longer) Established. */
+export class SessionDownError extends Error {
+  readonly code: SessionErrorCode = 'ERR_BGP_SESSION_DOWN';
+  constructor(message = 'BGP session is not established') {
+    super(message);
+    this.name = 'SessionDownError';
+  }
+}
+
+export interface SessionOptions {
+  readonly peerAddress: string;
+  readonly peerPort?: number;
+  readonly localAddress?: string;
+  /** Wanted TTL (eBGP multihop / GTSM): needs `configureSocket` (native addon); otherwise the OS default. */
+  readonly ttl?: number;
+  readonly fsm: FsmConfigInput;
+  readonly received?: ReceivedOptions;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly metrics?: BgpMetrics;
+  /** PRNG seed for connect-retry / idle-hold jitter. */
+  readonly seed?: number;
+  /** Hook for socket options Node cannot set (IP_TTL, TCP_MD5SIG): called before connect and on accept. */
+  readonly configureSocket?: (socket: net.Socket, phase: 'before-connect' | 'accepted') => void;
+}
+
+export interface EstablishedInfo {
+  readonly negotiated: Negotiated;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+}
+
+export interface RouteRefreshRequest extends AfiSafi {
+  readonly subtype: number;
+}
+
+export interface SessionEvents {
+  stateChange: [from: FsmStateName, to: FsmStateName];
+  established: [info: EstablishedInfo];
+  down: [reason: DownReason];
+  update: [message: UpdateMessage];
+  endOfRib: [family: AfiSafi];
+  routeRefresh: [request: RouteRefreshRequest];
+}
+
+export interface StopOptions {
+  /** RFC 8203 / 9003 shutdown communication (≤ 255 bytes UTF-8). */
+  readonly message?: string;
+  /** Cease subcode: 2 admin shutdown (default), 3 de-configured, 4 admin reset, 6 other config change. */
+  readonly subcode?: number;
+  /**
+   * Graceful restart (RFC 4724 §4): keep our routes at the peer. With the RFC 8538 N bit negotiated
+   * a plain Cease does that; without it the connection is closed with no NOTIFICATION at all.
+   */
+  readonly graceful?: boolean;
+}
+
+type Direction = 'outgoing' | 'incoming';
+
+interface TimerEntry {
+  readonly cancel: CancelTimer;
+  readonly due: number;
+  readonly ms: number;
+}
+
+/** One TCP connection with its own FSM instance (the main one, or a second one during a §6.8 collision). */
+interface Conn {
+  role: 'main' | 'collision';
+  cfg: FsmConfig;
+  state: FsmState;
+  socket: net.Socket | undefined;
+  direction: Direction | undefined;
+  framer: Framer;
+  readonly timers: Map<TimerName, TimerEntry>;
+  readonly queue: FsmEvent[];
+  busy: boolean;
+  paused: boolean;
+  /** The message being delivered by the current event. */
+  current: BgpMessage | undefined;
+  /** Destroy instead of a graceful end when closing (the peer stopped reading). */
+  destroyOnClose: boolean;
+  /** Replaced by the other connection: its 'down' is not a session down. */
+  replaced: boolean;
+}
+
+const TIMER_EVENTS: Readonly<Record<TimerName, FsmEvent>> = {
+  'connect-retry': { type: 'ConnectRetryTimer_Expires' },
+  hold: { type: 'HoldTimer_Expires' },
+  keepalive: { type: 'KeepaliveTimer_Expires' },
+  'idle-hold': { type: 'IdleHoldTimer_Expires' },
+  'send-hold': { type: 'SendHoldTimer_Expires' },
+  stable: { type: 'StableTimer_Expires' },
+};
+
+/** Normalises an address for comparisons (IPv4-mapped IPv6 → IPv4). */
+export function normalizeAddress(addr: string | undefined): string {
+  if (addr === undefined) return '';
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
+  return (m ? m[1]! : addr).toLowerCase();
+}
+
+/** Refuses an incoming connection: NOTIFICATION Cease/`subcode` (RFC 4486: 5 Connection Rejected), close. */
+export function rejectConnection(socket: net.Socket, subcode: number = CeaseSubcode.CONNECTION_REJECTED): void {
+  socket.on('error', () => {});
+  socket.end(encodeNotification({ code: NotificationCode.CEASE, subcode, data: new Uint8Array(0) }));
+  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+}
+
+export class Session extends EventEmitter<SessionEvents> {
+  readonly peerAddress: string;
+  readonly cfg: FsmConfig;
+  readonly received: ReceivedRoutes;
+  private readonly opts: SessionOptions;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly metrics: BgpMetrics;
+  private main: Conn;
+  private second: Conn | undefined;
+  private reported: FsmStateName = 'Idle';
+  private generation = 0;
+  private sendChain: Promise<void> = Promise.resolve();
+  private readonly drainWaiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
+  private readonly closing = new Set<Promise<void>>();
+  private info: EstablishedInfo | undefined;
+  /** Keepalive lateness against the schedule (ms): the largest seen and the last one. */
+  keepaliveLatenessMaxMs = 0;
+  keepaliveLatenessLastMs = 0;
+  lastDown: DownReason | undefined;
+
+  constructor(opts: SessionOptions) {
+    super();
+    this.opts = opts;
+    this.peerAddress = normalizeAddress(opts.peerAddress);
+    this.cfg = resolveFsmConfig(opts.fsm);
+    this.clock = opts.clock ?? realClock;
+    this.log = (opts.logger ?? noopLogger).child({ component: 'session', peer: this.peerAddress });
+    this.metrics = opts.metrics ?? noopMetrics;
+    this.received = new ReceivedRoutes(opts.received);
+    this.main = this.newConn('main', this.cfg, initialFsmState(opts.seed ?? Math.floor(Math.random() * 2 ** 32)));
+    if (opts.ttl !== undefined && opts.configureSocket === undefined) {
+      this.log.warn({ ttl: opts.ttl }, 'TTL requested but Node cannot set IP_TTL on TCP sockets: using the OS default (needs the native addon)');
+    }
+  }
+
+  get state(): FsmStateName {
+    return this.main.state.name;
+  }
+
+  get negotiated(): Negotiated | undefined {
+    return this.main.state.name === 'Established' ? this.main.state.negotiated : undefined;
+  }
+
+  get establishedInfo(): EstablishedInfo | undefined {
+    return this.main.state.name === 'Established' ? this.info : undefined;
+  }
+
+  /** ManualStart (passive configuration: ManualStart_with_PassiveTcpEstablishment). */
+  start(): void {
+    this.fire(this.main, { type: this.cfg.passive ? 'ManualStart_with_PassiveTcpEstablishment' : 'ManualStart' });
+  }
+
+  /**
+   * ManualStop with Cease (RFC 4486) and an RFC 9003 message; as a Hard Reset (RFC 8538 §3: 6/9 with
+   * the original code and subcode in front of its data) when both sides sent the N bit. Resolves when
+   * the connection is closed (NOTIFICATION flushed) or after a short grace period.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    const n = this.main.state.negotiated;
+    if (options.graceful === true && this.main.state.name !== 'Idle') {
+      if (n?.hardReset === true) this.fire(this.main, { type: 'ManualStop', notification: this.cease(options, false) });
+      else this.fire(this.main, { type: 'ManualStop', silent: true });
+    } else {
+      this.fire(this.main, { type: 'ManualStop', notification: this.cease(options, n?.hardReset === true) });
+    }
+    if (this.second !== undefined) this.fire(this.second, { type: 'ManualStop', notification: this.cease(options, false) });
+    return this.closed();
+  }
+
+  /** Admin reset (Cease 6/4 + message) followed by an automatic restart after the idle-hold time. */
+  reset(message?: string): void {
+    const n = this.main.state.negotiated;
+    this.fire(this.main, { type: 'AutomaticStop', notification: this.cease({ subcode: CeaseSubcode.ADMIN_RESET, message }, n?.hardReset === true) });
+  }
+
+  /** Peer removed from the configuration: Cease 6/3, stop, release every timer and socket. */
+  async destroy(message?: string): Promise<void> {
+    await this.stop({ subcode: CeaseSubcode.PEER_DECONFIGURED, message });
+    for (const c of [this.main, this.second]) if (c !== undefined) this.discard(c);
+    this.removeAllListeners();
+  }
+
+  /** Resolves when every connection being closed has closed. */
+  closed(): Promise<void> {
+    return Promise.all([...this.closing]).then(() => undefined);
+  }
+
+  private cease(o: StopOptions, hardReset: boolean): Notification {
+    const subcode = o.subcode ?? CeaseSubcode.ADMIN_SHUTDOWN;
+    const withText = subcode === CeaseSubcode.ADMIN_SHUTDOWN || subcode === CeaseSubcode.ADMIN_RESET;
+    let data = withText && o.message !== undefined ? encodeShutdownCommunication(o.message) : new Uint8Array(0);
+    if (!hardReset) return { code: NotificationCode.CEASE, subcode, data };
+    const wrapped = new Uint8Array(2 + data.length);
+    wrapped[0] = NotificationCode.CEASE;
+    wrapped[1] = subcode;
+    wrapped.set(data, 2);
+    data = wrapped;
+    return { code: NotificationCode.CEASE, subcode: CeaseSubcode.HARD_RESET, data };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Speaker API
+
+  /** Sends whole messages (already encoded); see sendChunks. */
+  send(bytes: Uint8Array): Promise<void> {
+    return this.sendChunks([bytes]);
+  }
+
+  /**
+   * Writes each chunk (one or more whole messages) in order, honouring socket backpressure and
+   * yielding to the event loop so timers and keepalives are never delayed by route work. Calls are
+   * serialised. Rejects with SessionDownError if the session is not Established or goes down.
+   */
+  sendChunks(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
+    const run = this.sendChain.then(() => this.pump(chunks));
+    this.sendChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Asks the peer to re-send its routes (RFC 2918), when negotiated. */
+  requestRouteRefresh(afi: number, safi: number): boolean {
+    if (this.negotiated?.routeRefresh !== true) return false;
+    this.writeConn(this.main, encodeRouteRefresh({ afi, safi, subtype: 0 }), 'route-refresh');
+    return true;
+  }
+
+  private async pump(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
+    const gen = this.generation;
+    const check = (): net.Socket => {
+      const s = this.main.socket;
+      if (this.main.state.name !== 'Established' || this.generation !== gen || s === undefined) throw new SessionDownError();
+      return s;
+    };
+    check();
+    let sliceStart = performance.now();
+    for await (const chunk of chunks) {
+      const socket = check();
+      const ok = this.writeConn(this.main, chunk, undefined, socket);
+      if (!ok) {
+        await this.waitDrain();
+        sliceStart = performance.now();
+      } else if (performance.now() - sliceStart >= YIELD_AFTER_MS) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
+    }
+    check();
+  }
+
+  private waitDrain(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const w = { resolve: () => { this.drainWaiters.delete(w); resolve(); }, reject: (e: Error) => { this.drainWaiters.delete(w); reject(e); } };
+      this.drainWaiters.add(w);
+    });
+  }
+
+  private failSenders(): void {
+    this.generation++;
+    for (const w of [...this.drainWaiters]) w.reject(new SessionDownError('BGP session went down'));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Connections
+
+  private newConn(role: Conn['role'], cfg: FsmConfig, state: FsmState): Conn {
+    return {
+      role, cfg, state, socket: undefined, direction: undefined, framer: new Framer(), timers: new Map(),
+      queue: [], busy: false, paused: false, current: undefined, destroyOnClose: false, replaced: false,
+    };
+  }
+
+  /** Called by the listener with a connection from this peer's address. */
+  acceptIncoming(socket: net.Socket): void {
+    this.opts.configureSocket?.(socket, 'accepted');
+    const st = this.main.state.name;
+    if (st === 'Connect' || st === 'Active') {
+      if (this.main.socket !== undefined) this.detach(this.main, true);
+      this.attach(this.main, socket, 'incoming');
+      this.fire(this.main, { type: 'TcpConnectionConfirmed' });
+    } else if ((st === 'OpenSent' || st === 'OpenConfirm') && this.second === undefined) {
+      // §6.8: track the second connection with its own FSM until an OPEN tells us who wins.
+      const cfg: FsmConfig = { ...this.cfg, passive: true, autoRestart: false };
+      const state: FsmState = { ...initialFsmState(this.main.state.rng ^ 0x5bd1e995), name: 'Active', minimalOpen: this.main.state.minimalOpen };
+      this.second = this.newConn('collision', cfg, state);
+      this.attach(this.second, socket, 'incoming');
+      this.fire(this.second, { type: 'TcpConnectionConfirmed' });
+    } else {
+      // Idle (stopped or damping) or a busy collision slot: Connection Rejected; Established: §6.8 the
+      // existing session wins, the new connection is closed with Collision Resolution.
+      const subcode = st === 'Established' ? CeaseSubcode.COLLISION_RESOLUTION : CeaseSubcode.CONNECTION_REJECTED;
+      this.log.info({ state: st, subcode }, 'incoming connection refused');
+      this.metrics.notificationSent(this.peerAddress, NotificationCode.CEASE, subcode);
+      rejectConnection(socket, subcode);
+    }
+  }
+
+  private attach(conn: Conn, socket: net.Socket, direction: Direction): void {
+    conn.socket = socket;
+    conn.direction = direction;
+    conn.framer = new Framer();
+    conn.paused = false;
+    conn.destroyOnClose = false;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      if (conn.socket !== socket) return;
+      conn.framer.push(chunk);
+      this.processFrames(conn);
+    });
+    socket.on('drain', () => {
+      if (conn.socket !== socket || conn !== this.main) return;
+      for (const w of [...this.drainWaiters]) w.resolve();
+    });
+    socket.on('error', (err) => {
+      if (conn.socket === socket) this.log.debug({ err: { code: (err as NodeJS.ErrnoException).code } }, 'socket error');
+    });
+    socket.on('close', () => {
+      if (conn.socket !== socket) return;
+      conn.socket = undefined;
+      this.fire(conn, { type: 'TcpConnectionFails' });
+    });
+  }
+
+  /** Forgets the socket (its later events are ignored) and closes it: graceful end, or destroy. */
+  private detach(conn: Conn, destroy: boolean): void {
+    const socket = conn.socket;
+    conn.socket = undefined;
+    if (socket === undefined) return;
+    if (conn === this.main) this.failSenders();
+    if (destroy || socket.connecting || conn.destroyOnClose) {
+      socket.destroy();
+      return;
+    }
+    const done = new Promise<void>((resolve) => {
+      const t = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+      socket.once('close', () => { clearTimeout(t); resolve(); });
+    });
+    this.closing.add(done);
+    void done.then(() => this.closing.delete(done));
+    socket.end();
+  }
+
+  private discard(conn: Conn): void {
+    for (const t of conn.timers.values()) t.cancel();
+    conn.timers.clear();
+    this.detach(conn, false);
+  }
+
+  private connect(conn: Conn): void {
+    const socket = new net.Socket();
+    this.opts.configureSocket?.(socket, 'before-connect');
+    this.attach(conn, socket, 'outgoing');
+    socket.once('connect', () => {
+      if (conn.socket === socket) this.fire(conn, { type: 'Tcp_CR_Acked' });
+    });
+    const family = net.isIP(this.peerAddress);
+    socket.connect({
+      host: this.peerAddress,
+      port: this.opts.peerPort ?? 179,
+      ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
+      ...(family !== 0 ? { family } : {}),
+    });
+  }
+
+  /** Writes whole messages; re-arms the RFC 9687 send hold timer when the bytes reach the kernel. */
+  private writeConn(conn: Conn, bytes: Uint8Array, kind?: 'open' | 'keepalive' | 'notification' | 'route-refresh', socket = conn.socket): boolean {
+    if (socket === undefined || socket.destroyed) return false;
+    if (kind !== undefined) this.metrics.messageSent(this.peerAddress, kind);
+    return socket.write(bytes, (err) => {
+      if (err !== undefined && err !== null) return;
+      const sh = conn.timers.get('send-hold');
+      if (sh !== undefined && conn.socket === socket) this.startTimer(conn, 'send-hold', sh.ms);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Receive path
+
+  private processFrames(conn: Conn): void {
+    const socket = conn.socket;
+    if (socket === undefined || conn.paused) return;
+    const started = performance.now();
+    let frames = 0;
+    while (conn.socket === socket) {
+      let frame: Frame | undefined;
+      try {
+        frame = conn.framer.next();
+      } catch (err) {
+        if (err instanceof BgpNotificationError) this.fire(conn, { type: 'BGPHeaderErr', notification: toNotification(err) });
+        else throw err;
+        return;
+      }
+      if (frame === undefined) return;
+      this.handleFrame(conn, frame);
+      if (++frames >= FRAMES_PER_SLICE || performance.now() - started >= YIELD_AFTER_MS) {
+        // Yield: received route work must not delay our timers (the control-plane-stall risk).
+        conn.paused = true;
+        socket.pause();
+        setImmediate(() => {
+          conn.paused = false;
+          if (conn.socket !== socket) return;
+          socket.resume();
+          this.processFrames(conn);
+        });
+        return;
+      }
+    }
+  }
+
+  private handleFrame(conn: Conn, frame: Frame): void {
+    const st = conn.state.name;
+    const typeName = frameTypeName(frame.type);
+    if (typeName !== undefined) this.metrics.messageReceived(this.peerAddress, typeName);
+    if (frame.type === MessageType.UPDATE && st !== 'Established') {
+      this.fire(conn, { type: 'UpdateMsg' }); // §8.2.2: unexpected before Established (FSM error)
+      return;
+    }
+    let msg: BgpMessage;
+    try {
+      msg = decodeMessage(frame, conn.state.negotiated?.decode ?? DEFAULT_DECODE_CONTEXT);
+    } catch (err) {
+      if (!(err instanceof BgpNotificationError)) throw err;
+      const notification = toNotification(err);
+      this.log.info({ code: err.notifCode, subcode: err.notifSubcode }, 'malformed message');
+      if (err.notifCode === NotificationCode.OPEN_MESSAGE_ERROR) this.fire(conn, { type: 'BGPOpenMsgErr', notification });
+      else if (err.notifCode === NotificationCode.UPDATE_MESSAGE_ERROR) this.fire(conn, { type: 'UpdateMsgErr', notification });
+      else this.fire(conn, { type: 'BGPHeaderErr', notification });
+      return;
+    }
+    switch (msg.type) {
+      case 'open': this.fire(conn, { type: 'BGPOpen', open: msg }); break;
+      case 'keepalive': this.fire(conn, { type: 'KeepAliveMsg' }); break;
+      case 'notification': {
+        const n = { code: msg.code, subcode: msg.subcode, data: msg.data };
+        this.metrics.notificationReceived(this.peerAddress, msg.code, msg.subcode);
+        this.log.warn(
+          { code: msg.code, subcode: msg.subcode, ...(msg.shutdownMessage !== undefined ? { shutdownMessage: msg.shutdownMessage } : {}) },
+          `NOTIFICATION received: ${describeNotification(msg.code, msg.subcode)}`,
+        );
+        const isVersion = msg.code === NotificationCode.OPEN_MESSAGE_ERROR && msg.subcode === 1;
+        this.fire(conn, { type: isVersion ? 'NotifMsgVerErr' : 'NotifMsg', notification: n });
+        break;
+      }
+      case 'update':
+        conn.current = msg;
+        this.fire(conn, { type: 'UpdateMsg' });
+        break;
+      case 'route-refresh':
+        conn.current = msg;
+        this.fire(conn, { type: 'RouteRefresh' });
+        break;
+    }
+  }
+
+  private deliver(conn: Conn): void {
+    const msg = conn.current;
+    conn.current = undefined;
+    if (msg === undefined || conn !== this.main) return;
+    const n = this.main.state.negotiated;
+    if (msg.type === 'update') {
+      const limit = this.received.apply(msg);
+      for (const f of ['ipv4-unicast', 'ipv6-unicast'] as const) this.metrics.prefixesReceived(this.peerAddress, f, this.received.count(f));
+      this.emit('update', msg);
+      const eor = endOfRibFamily(msg);
+      if (eor !== undefined) this.emit('endOfRib', eor);
+      if (limit !== undefined) {
+        this.log.warn({ limit: Buffer.from(limit.data).toString('hex') }, 'maximum prefixes exceeded: Cease 6/1');
+        this.fire(conn, { type: 'AutomaticStop', notification: limit });
+      }
+    } else if (msg.type === 'route-refresh') {
+      // RFC 2918 §4 / field guide: refresh for a family not negotiated (or without the capability,
+      // as RouterOS sends) is ignored, never a reset.
+      const ok = n !== undefined && (n.routeRefresh || n.enhancedRouteRefresh) && n.families.some((f) => f.afi === msg.afi && f.safi === msg.safi);
+      if (ok) this.emit('routeRefresh', { afi: msg.afi, safi: msg.safi, subtype: msg.subtype });
+      else this.log.debug({ afi: msg.afi, safi: msg.safi }, 'ROUTE-REFRESH ignored (not negotiated)');
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // FSM driver
+
+  private fire(conn: Conn, event: FsmEvent): void {
+    conn.queue.push(event);
+    if (conn.busy) return;
+    conn.busy = true;
+    try {
+      for (let ev = conn.queue.shift(); ev !== undefined; ev = conn.queue.shift()) {
+        const from = conn.state.name;
+        const r = step(conn.state, ev, conn.cfg);
+        conn.state = r.state;
+        // RFC 8654: the framer's limit switches as soon as the OPENs are exchanged.
+        if (r.state.negotiated !== undefined) conn.framer.setExtendedMessage(r.state.negotiated.extendedMessage);
+        if (ev.type === 'SendHoldTimer_Expires') conn.destroyOnClose = true;
+        for (const a of r.actions) this.perform(conn, a);
+        if (from !== 'OpenConfirm' && conn.state.name === 'OpenConfirm') this.checkCollision(conn);
+      }
+    } finally {
+      conn.busy = false;
+    }
+    this.settle();
+  }
+
+  private perform(conn: Conn, a: FsmAction): void {
+    switch (a.type) {
+      case 'start-timer': this.startTimer(conn, a.timer, a.ms); break;
+      case 'stop-timer': {
+        conn.timers.get(a.timer)?.cancel();
+        conn.timers.delete(a.timer);
+        break;
+      }
+      case 'stop-all-timers':
+        for (const t of conn.timers.values()) t.cancel();
+        conn.timers.clear();
+        break;
+      case 'connect': this.connect(conn); break;
+      case 'close': this.detach(conn, false); break;
+      case 'send-open':
+        this.writeConn(conn, encodeOpen(buildLocalOpen(conn.cfg, a.minimal)), 'open');
+        break;
+      case 'send-keepalive': this.writeConn(conn, KEEPALIVE_BYTES, 'keepalive'); break;
+      case 'send-notification': {
+        const n = a.notification;
+        this.metrics.notificationSent(this.peerAddress, n.code, n.subcode);
+        this.log.warn({ code: n.code, subcode: n.subcode }, `NOTIFICATION sent: ${describeNotification(n.code, n.subcode)}`);
+        this.writeConn(conn, encodeNotification({ code: n.code, subcode: n.subcode, data: n.data }), 'notification');
+        break;
+      }
+      case 'established': {
+        const s = conn.socket;
+        this.info = {
+          negotiated: a.negotiated,
+          localAddress: normalizeAddress(s?.localAddress),
+          localPort: s?.localPort ?? 0,
+          remoteAddress: normalizeAddress(s?.remoteAddress),
+          remotePort: s?.remotePort ?? 0,
+        };
+        break;
+      }
+      case 'deliver': this.deliver(conn); break;
+      case 'down':
+        if (conn === this.main && !conn.replaced) {
+          this.lastDown = a.reason;
+          this.received.clear();
+          this.failSenders();
+          this.pendingDown = a.reason;
+        }
+        break;
+    }
+  }
+
+  private pendingDown: DownReason | undefined;
+
+  private startTimer(conn: Conn, timer: TimerName, ms: number): void {
+    conn.timers.get(timer)?.cancel();
+    const due = this.clock.now() + ms;
+    const cancel = this.clock.setTimer(ms, () => {
+      const entry = conn.timers.get(timer);
+      if (entry === undefined || entry.cancel !== cancel) return;
+      conn.timers.delete(timer);
+      if (timer === 'keepalive' && conn === this.main) {
+        const late = Math.max(0, this.clock.now() - due);
+        this.keepaliveLatenessLastMs = late;
+        this.keepaliveLatenessMaxMs = Math.max(this.keepaliveLatenessMaxMs, late);
+        this.metrics.keepaliveLateness(this.peerAddress, late / 1000);
+      }
+      this.fire(conn, TIMER_EVENTS[timer]);
+    });
+    conn.timers.set(timer, { cancel, due, ms });
+  }
+
+  /** §6.8: a connection just learned the peer's BGP ID; if the other one is also opening, one must go. */
+  private checkCollision(conn: Conn): void {
+    const other = conn === this.main ? this.second : this.main;
+    if (other === undefined || (other.state.name !== 'OpenSent' && other.state.name !== 'OpenConfirm')) return;
+    const n = conn.state.negotiated!;
+    const winnerDir = resolveCollision(this.cfg.localBgpId, this.cfg.localAs, n.peerBgpId, n.peerAs);
+    let loser: Conn;
+    if (conn.direction === other.direction) loser = this.main; // same direction: the newer connection wins
+    else loser = conn.direction === winnerDir ? other : conn;
+    this.log.info({ keep: winnerDir, peerBgpId: n.peerBgpId }, 'connection collision: closing one with Cease 6/7');
+    if (loser === this.main) this.main.replaced = true;
+    this.fire(loser, { type: 'OpenCollisionDump' });
+  }
+
+  /** After events: promote/discard the collision connection, report state changes and downs. */
+  private settle(): void {
+    const second = this.second;
+    if (second !== undefined && !second.busy && !this.main.busy) {
+      const mainGone = this.main.state.name === 'Idle' || this.main.state.name === 'Active' || this.main.state.name === 'Connect';
+      if (second.state.name === 'Idle') {
+        this.discard(second);
+        this.second = undefined;
+      } else if (mainGone) {
+        // The second connection survives: it becomes the session's connection.
+        const old = this.main;
+        old.replaced = true;
+        this.discard(old);
+        second.role = 'main';
+        second.cfg = this.cfg;
+        second.state = { ...second.state, failures: old.state.failures, allowAutoStart: old.state.allowAutoStart };
+        this.main = second;
+        this.second = undefined;
+        this.pendingDown = undefined;
+      }
+    }
+    const now = this.main.state.name;
+    if (now !== this.reported) {
+      const from = this.reported;
+      this.reported = now;
+      this.metrics.sessionState(this.peerAddress, now);
+      this.log.info({ from, to: now }, 'state change');
+      this.emit('stateChange', from, now);
+      if (now === 'Established' && this.info !== undefined) {
+        this.generation++;
+        this.metrics.sessionEstablished(this.peerAddress);
+        this.emit('established', this.info);
+      }
+    }
+    if (this.pendingDown !== undefined && !this.main.busy) {
+      const reason = this.pendingDown;
+      this.pendingDown = undefined;
+      this.emit('down', reason);
+    }
+  }
+}
+
+function toNotification(err: BgpNotificationError): Notification {
+  return { code: err.notifCode, subcode: err.notifSubcode, data: err.data };
+}
+
+function frameTypeName(type: number): 'open' | 'update' | 'notification' | 'keepalive' | 'route-refresh' | undefined {
+  switch (type) {
+    case MessageType.OPEN: return 'open';
+    case MessageType.UPDATE: return 'update';
+    case MessageType.NOTIFICATION: return 'notification';
+    case MessageType.KEEPALIVE: return 'keepalive';
+    case MessageType.ROUTE_REFRESH: return 'route-refresh';
+    default: return undefined;
+  }
+}
+
+export type { FamilyName };
