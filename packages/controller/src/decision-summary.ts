@@ -13,10 +13,20 @@ export interface ServiceSummary {
   readonly relevant: boolean;
   readonly announced: boolean;
   readonly reason: Reason;
+  /** `reason` in CamelCase, for the Service condition. */
+  readonly conditionReason: string;
   /** Event reason (CamelCase, as Kubernetes Events use). */
   readonly eventReason: 'Announced' | 'Withdrawn';
   readonly eventType: 'Normal' | 'Warning';
   readonly message: string;
+}
+
+/**
+ * A decision reason as a metav1.Condition / Event reason, which must be CamelCase
+ * (`^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$`): 'no-local-endpoints' → 'NoLocalEndpoints'.
+ */
+export function conditionReason(reason: Reason): string {
+  return reason.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 }
 
 const WARNING_REASONS: ReadonlySet<Reason> = new Set<Reason>(['config-invalid', 'no-advertisement', 'family-not-negotiated']);
@@ -33,6 +43,7 @@ export function summarizeService(d: ServiceDecision): ServiceSummary {
       relevant,
       announced: true,
       reason: 'announced',
+      conditionReason: 'Announced',
       eventReason: 'Announced',
       eventType: 'Normal',
       message: `announced ${vips.map((v) => v.address).join(', ')} from node ${d.nodeName} to peers ${peers.join(', ')}${gshut}${rest}`,
@@ -42,6 +53,7 @@ export function summarizeService(d: ServiceDecision): ServiceSummary {
     relevant,
     announced: false,
     reason: d.reason,
+    conditionReason: conditionReason(d.reason),
     eventReason: 'Withdrawn',
     eventType: WARNING_REASONS.has(d.reason) ? 'Warning' : 'Normal',
     message: `withdrawn from node ${d.nodeName}: ${REASON_TEXT[d.reason]} (${d.detail})`,

@@ -8,7 +8,8 @@ import { WellKnownCommunity } from '../../bgp/src/wire/constants.ts';
 import {
   applyNegotiatedFamilies, decideAnnouncements, decideService, evaluateNode, mergeVipDecisions, type DecideConfig,
 } from '../src/decide.ts';
-import { summarizeService } from '../src/decision-summary.ts';
+import { conditionReason, summarizeService } from '../src/decision-summary.ts';
+import { REASONS } from '../src/reasons.ts';
 import { endpointSliceFromK8s, nodeFromK8s, serviceFromK8s, snapshotFromK8s } from '../src/snapshot.ts';
 import { advertisement, config, node, NODE, OTHER, peer, slice, svc } from './support/k8s-objects.ts';
 
@@ -183,5 +184,9 @@ describe('summaries for Events and conditions', () => {
   });
   it('foreign Services are not relevant (no Event, no condition)', () => {
     assert.equal(summarizeService(decide([svc('web', { type: 'ClusterIP' })]).services[0]!).relevant, false);
+  });
+  it('every reason has a CamelCase condition reason', () => {
+    for (const r of REASONS) assert.match(conditionReason(r), /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/);
+    assert.equal(conditionReason('no-local-endpoints'), 'NoLocalEndpoints');
   });
 });
