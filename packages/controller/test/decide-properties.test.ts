@@ -44,7 +44,7 @@ const clusterArb = fc.record({
   keepServing: fc.boolean(),
 });
 
-type Cluster = fc.Infer<typeof clusterArb>;
+type Cluster = typeof clusterArb extends fc.Arbitrary<infer T> ? T : never;
 
 function build(c: Cluster): { services: V1Service[]; slices: V1EndpointSlice[]; nodes: V1Node[] } {
   const services: V1Service[] = [];
