@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { run as genCrds } from '../../src/commands/gen-crds.ts';
 import { CRDS, renderCrdYaml } from '../../src/config/crd-schemas.ts';
 import { parseConfigObject } from '../../src/config/index.ts';
 import type { ConfigReason } from '../../src/config/issues.ts';
@@ -48,6 +51,23 @@ describe('CRD files', () => {
     const files = readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).sort();
     assert.deepEqual(files, [...CRDS.keys()].sort());
     for (const [file, def] of CRDS) assert.equal(readFileSync(crdDir + file, 'utf8'), renderCrdYaml(def), file);
+  });
+  it('`vipd gen-crds --check` passes on the repository and fails on an empty directory; writing fixes it', async () => {
+    const out = process.stdout.write;
+    const err = process.stderr.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.stderr.write = (() => true) as typeof process.stderr.write;
+    const dir = mkdtempSync(`${tmpdir()}/vdc-crds-`);
+    try {
+      assert.equal(await genCrds(['--check']), 0);
+      assert.equal(await genCrds(['--check', dir]), 1);
+      assert.equal(await genCrds([dir]), 0);
+      assert.equal(await genCrds(['--check', dir]), 0);
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('schemas are structural: every node typed, no type/description/default inside anyOf/not', () => {
     for (const [file, def] of CRDS) {
