@@ -76,7 +76,7 @@ export function conflict(r: ResourceDef, name: string, why: string): ApiError {
 export const STALE_OBJECT = 'the object has been modified; please apply your changes to the latest version and try again';
 
 export function invalid(r: ResourceDef, name: string, causes: StatusCause[]): ApiError {
-  const kindName = r.kind;
+  const kindName = r.group === '' ? r.kind : `${r.kind}.${r.group}`;
   const msg = `${kindName} "${name}" is invalid: ${causes.map((c) => `${c.field ?? ''}: ${c.message}`).join(', ')}`;
   return new ApiError(422, 'Invalid', msg, { ...detailsFor(r, name), kind: r.kind, causes });
 }

@@ -212,6 +212,12 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, r
     if (q.has('dryRun')) throw badRequest('dryRun is not supported by the vipd test API server');
     const nsFilter = r.namespaced && rt.namespaced ? rt.namespace : undefined;
     const o = ctx.objects;
+    const warnings: string[] = [];
+    const wo = { fieldValidation: q.get('fieldValidation') ?? undefined, warnings };
+    const sendWrite = (status: number, body: unknown): void => {
+      if (warnings.length > 0) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+      sendJson(res, status, body);
+    };
     switch (rt.verb) {
       case 'list': {
         const l = await o.list(r, nsFilter, listOptions(q, r), ctx.config.tooLargeWaitMs);
@@ -243,15 +249,16 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, r
         return;
       case 'create': {
         const body = decodeBody(await readBody(req, ctx.config.maxBodyBytes), contentType || 'application/json');
-        const created = o.create(r, rt.namespace, body);
+        const created = o.create(r, rt.namespace, body, wo);
         code = 201;
-        sendJson(res, 201, created);
+        sendWrite(201, created);
         return;
       }
       case 'update': {
         const body = decodeBody(await readBody(req, ctx.config.maxBodyBytes), contentType || 'application/json');
+        const updated = o.update(r, rt.namespace, rt.name, body, rt.subresource, wo);
         code = 200;
-        sendJson(res, 200, o.update(r, rt.namespace, rt.name, body, rt.subresource));
+        sendWrite(200, updated);
         return;
       }
       case 'patch': {
@@ -259,9 +266,9 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, r
         const existed = o.tryGet(r, rt.namespace, rt.name) !== undefined;
         const out = o.patch(r, rt.namespace, rt.name, contentType, body, {
           subresource: rt.subresource, fieldManager: q.get('fieldManager') ?? undefined, force: q.get('force') === 'true',
-        });
+        }, wo);
         code = existed ? 200 : 201;
-        sendJson(res, code, out);
+        sendWrite(code, out);
         return;
       }
       case 'delete': {

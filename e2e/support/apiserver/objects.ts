@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { applyConfiguration } from './apply.ts';
 import type { Allocator } from './defaults.ts';
+import { applySchemaDefaults, pruneUnknown, validateCustomObject } from './crd.ts';
 import { applyDefaults, makeAllocator } from './defaults.ts';
 import {
   alreadyExists, ApiError, badRequest, conflict, expired, invalid, notFound, STALE_OBJECT, unsupportedMediaType,
@@ -37,6 +38,9 @@ export type ListOptions = {
 };
 
 export type ListResult = { items: JsonObject[]; resourceVersion: string; continueToken?: string; remaining?: number };
+
+/** fieldValidation (Strict | Warn | Ignore, default Warn) and the warnings a write produced. */
+export type WriteOptions = { readonly fieldValidation?: string; readonly warnings?: string[] };
 
 export type DeleteOptions = { preconditions?: { uid?: string; resourceVersion?: string } };
 
@@ -143,7 +147,7 @@ export class ObjectApi {
     return out;
   }
 
-  create(r: ResourceDef, namespace: string, body: Json): JsonObject {
+  create(r: ResourceDef, namespace: string, body: Json, wo: WriteOptions = {}): JsonObject {
     if (!isObject(body)) throw badRequest('the body of the request is not a JSON object');
     const obj = structuredClone(body);
     checkTypeMeta(r, obj);
@@ -181,6 +185,7 @@ export class ObjectApi {
       meta.labels = { ...(isObject(meta.labels) ? meta.labels : {}), 'kubernetes.io/metadata.name': name };
     }
     applyDefaults(r.kind, r.group, obj, undefined, this.#alloc);
+    checkSchema(r, obj, name, wo);
     meta.uid = randomUUID();
     meta.creationTimestamp = nowRfc3339();
     delete meta.deletionTimestamp;
@@ -193,7 +198,7 @@ export class ObjectApi {
   }
 
   /** PUT on the object (subresource '') or on /status. */
-  update(r: ResourceDef, namespace: string, name: string, body: Json, subresource: string): JsonObject {
+  update(r: ResourceDef, namespace: string, name: string, body: Json, subresource: string, wo: WriteOptions = {}): JsonObject {
     if (!isObject(body)) throw badRequest('the body of the request is not a JSON object');
     const old = this.get(r, namespace, name);
     const next = structuredClone(body);
@@ -204,12 +209,12 @@ export class ObjectApi {
         throw invalid(r, name, [{ reason: 'FieldValueInvalid', message: 'Invalid value: 0x0: must be specified for an update', field: 'metadata.resourceVersion' }]);
       }
     }
-    return this.#write(r, namespace, name, old, next, subresource);
+    return this.#write(r, namespace, name, old, next, subresource, wo);
   }
 
   patch(r: ResourceDef, namespace: string, name: string, contentType: string, body: Json, o: {
     subresource: string; fieldManager?: string; force?: boolean;
-  }): JsonObject {
+  }, wo: WriteOptions = {}): JsonObject {
     const type = contentType.split(';')[0].trim().toLowerCase();
     const old = this.tryGet(r, namespace, name);
     if (type === PATCH_TYPES.apply) {
@@ -223,9 +228,9 @@ export class ObjectApi {
       if (old === undefined) {
         if (o.subresource !== '') throw notFound(r, name);
         delete metaOf(applied).resourceVersion;
-        return this.create(r, namespace, applied);
+        return this.create(r, namespace, applied, wo);
       }
-      return this.#write(r, namespace, name, old, applied, o.subresource);
+      return this.#write(r, namespace, name, old, applied, o.subresource, wo);
     }
     if (old === undefined) throw notFound(r, name);
     let next: Json;
@@ -240,7 +245,7 @@ export class ObjectApi {
       throw unsupportedMediaType(type);
     }
     if (!isObject(next)) throw badRequest('the patched object is not an object');
-    return this.#write(r, namespace, name, old, next, o.subresource);
+    return this.#write(r, namespace, name, old, next, o.subresource, wo);
   }
 
   delete(r: ResourceDef, namespace: string, name: string, opts: DeleteOptions = {}): JsonObject {
@@ -290,7 +295,8 @@ export class ObjectApi {
   }
 
   /** GuaranteedUpdate: precondition on resourceVersion, subresource split, generation, no-op detection. */
-  #write(r: ResourceDef, namespace: string, name: string, old: JsonObject, input: JsonObject, subresource: string): JsonObject {
+  #write(r: ResourceDef, namespace: string, name: string, old: JsonObject, input: JsonObject, subresource: string,
+    wo: WriteOptions = {}): JsonObject {
     const om = metaOf(old);
     const im = metaOf(input);
     if (im.name !== undefined && im.name !== name) {
@@ -333,6 +339,7 @@ export class ObjectApi {
     } else {
       throw notFound(r, name);
     }
+    checkSchema(r, next, name, wo);
     const nm = metaOf(next);
     nm.resourceVersion = om.resourceVersion ?? null;
     if (r.tracksGeneration) {
@@ -346,6 +353,22 @@ export class ObjectApi {
     }
     return this.#commitModified(r, namespace, name, old, next);
   }
+}
+
+/** CRD structural-schema pipeline: prune unknown fields, default, validate (schema + CEL rules). */
+function checkSchema(r: ResourceDef, obj: JsonObject, name: string, wo: WriteOptions): void {
+  if (r.schema === undefined) return;
+  const pruned: string[] = [];
+  pruneUnknown(obj, r.schema, '', pruned);
+  if (pruned.length > 0) {
+    if (wo.fieldValidation === 'Strict') {
+      throw badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: strict decoding error: ${pruned.map((p) => `unknown field "${p}"`).join(', ')}`);
+    }
+    if (wo.fieldValidation !== 'Ignore') for (const p of pruned) wo.warnings?.push(`unknown field "${p}"`);
+  }
+  applySchemaDefaults(obj, r.schema);
+  const causes = validateCustomObject(r.schema, obj);
+  if (causes.length > 0) throw invalid(r, name, causes);
 }
 
 function checkTypeMeta(r: ResourceDef, obj: JsonObject): void {

@@ -2,6 +2,8 @@
 // the vipd.io CRDs), as the Kubernetes API concepts describe them ("Resource URIs": /api/v1 for the
 // legacy core group, /apis/<group>/<version> otherwise; namespaced or cluster-scoped).
 
+import type { JsonObject } from './patch.ts';
+
 export type ResourceDef = {
   readonly group: string; // '' for the core group
   readonly version: string;
@@ -17,6 +19,8 @@ export type ResourceDef = {
   readonly returnDeletedObject: boolean; // DELETE answers with the object, else with a Success Status
   readonly extraFieldSelectors: readonly string[]; // field labels beyond metadata.name / metadata.namespace
   readonly shortNames: readonly string[];
+  /** openAPIV3Schema of a CRD version loaded from a manifest (crd.ts): prune, default, validate. */
+  readonly schema?: JsonObject;
 };
 
 export type CrdSpec = {
@@ -132,6 +136,7 @@ export class ResourceRegistry {
   }
 }
 
-export function defaultRegistry(extraCrds: readonly CrdSpec[] = []): ResourceRegistry {
-  return new ResourceRegistry([...BUILTIN_RESOURCES, ...[...VIPD_CRDS, ...extraCrds].map(crdResource)]);
+/** Built-ins, the vipd.io table, extra CRD rows, then manifest-loaded CRDs (which replace same-named rows). */
+export function defaultRegistry(extraCrds: readonly CrdSpec[] = [], fromManifests: readonly ResourceDef[] = []): ResourceRegistry {
+  return new ResourceRegistry([...BUILTIN_RESOURCES, ...[...VIPD_CRDS, ...extraCrds].map(crdResource), ...fromManifests]);
 }

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HandlerConfig, RequestLogEntry, Verb } from './http-handler.ts';
+import { loadCrdManifests } from './crd.ts';
 import { handleRequest } from './http-handler.ts';
 import { ObjectApi } from './objects.ts';
 import type { Json, JsonObject } from './patch.ts';
@@ -50,6 +51,11 @@ export type TestApiServerOptions = {
   /** How long a list/watch with a resourceVersion newer than the store waits before 504 (real: 3 s). */
   readonly tooLargeWaitMs?: number;
   readonly extraCrds?: readonly CrdSpec[];
+  /**
+   * CustomResourceDefinition YAML files or directories (e.g. VIPD_CHART_CRDS_DIR): their kinds are
+   * served with schema pruning, defaulting and validation, replacing the generic vipd.io rows.
+   */
+  readonly crdManifests?: readonly string[];
 };
 
 const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -73,7 +79,7 @@ export class TestApiServer {
     this.#port = opts.port ?? 0;
     this.token = opts.token ?? randomBytes(24).toString('hex');
     this.store = new Store({ historyLimit: opts.historyLimit });
-    this.objects = new ObjectApi(this.store, defaultRegistry(opts.extraCrds));
+    this.objects = new ObjectApi(this.store, defaultRegistry(opts.extraCrds, loadCrdManifests(opts.crdManifests ?? [])));
     const ns = this.resource('v1', 'namespaces');
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       this.objects.create(ns, '', { metadata: { name } });
