@@ -40,6 +40,8 @@ export interface PeerConfig {
   readonly nextHopIpv6?: string;
   /** Advertise RFC 8950 extended next hop (IPv4 NLRI over an IPv6 session). */
   readonly extendedNextHop: boolean;
+  /** Advertise the RFC 6793 4-octet AS capability (default true; off only for peers that reject it). */
+  readonly fourOctetAs: boolean;
   readonly asPathPrepend: number;
   readonly communities: readonly number[];
   readonly description?: string;
@@ -199,7 +201,7 @@ function parseRouteAttributes(v: V, o: Obj, path: string): RouteAttributes {
 
 const PEER_KEYS = [
   'address', 'asn', 'port', 'holdTimeSec', 'families', 'mode', 'multihopTtl', 'sourceAddress', 'gracefulRestart',
-  'nextHop', 'extendedNextHop', 'asPathPrepend', 'communities', 'description',
+  'nextHop', 'extendedNextHop', 'fourOctetAs', 'asPathPrepend', 'communities', 'description',
 ] as const;
 
 function parsePeer(v: V, raw: unknown, path: string): PeerConfig | undefined {
@@ -238,12 +240,17 @@ function parsePeer(v: V, raw: unknown, path: string): PeerConfig | undefined {
     }
   }
   const extendedNextHop = v.bool(o, 'extendedNextHop', path, false);
+  const fourOctetAs = v.bool(o, 'fourOctetAs', path, true);
+  if (!fourOctetAs && asn !== undefined && asn > U16 && asn !== 23456) {
+    // RFC 6793 §4.2.1: a speaker without the capability sees a 4-byte AS only as AS_TRANS.
+    v.bad(join(path, 'asn'), 'must be 1..65535 or 23456 when fourOctetAs is false');
+  }
   const asPathPrepend = v.int(o, 'asPathPrepend', path, 0, 32, 0);
   const communities = parseCommunityList(v, o, 'communities', path);
   const description = v.str(o, 'description', path, false);
   if (address === undefined || asn === undefined || port === undefined || holdTimeSec === undefined) return undefined;
   return {
-    address, asn, port, holdTimeSec, families, mode, multihopTtl: multihopTtl ?? 1, extendedNextHop,
+    address, asn, port, holdTimeSec, families, mode, multihopTtl: multihopTtl ?? 1, extendedNextHop, fourOctetAs,
     asPathPrepend: asPathPrepend ?? 0, communities,
     ...(sourceAddress === undefined ? {} : { sourceAddress }),
     ...(gracefulRestartTimeSec === undefined ? {} : { gracefulRestartTimeSec }),

@@ -39,7 +39,7 @@ export interface ReloadSummary {
 }
 
 /** Session-level fields: changing one needs a new session. The rest only changes what we export. */
-const SESSION_FIELDS = ['port', 'holdTimeSec', 'families', 'mode', 'multihopTtl', 'sourceAddress', 'gracefulRestartTimeSec', 'extendedNextHop', 'asn'] as const;
+const SESSION_FIELDS = ['port', 'holdTimeSec', 'families', 'mode', 'multihopTtl', 'sourceAddress', 'gracefulRestartTimeSec', 'extendedNextHop', 'fourOctetAs', 'asn'] as const;
 
 function exportConfig(localAs: number, p: PeerConfig): PeerExportConfig {
   return {

@@ -25,7 +25,7 @@ export function fsmConfigFor(peer: PeerConfig, g: SessionGlobals): FsmConfigInpu
     holdTimeSec: peer.holdTimeSec,
     passive: peer.mode === 'passive',
     families: peer.families.map((f) => FAMILY_AFI_SAFI[f]),
-    fourOctetAs: true,
+    fourOctetAs: peer.fourOctetAs,
     routeRefresh: true,
     enhancedRouteRefresh: true,
     extendedMessage: false,
