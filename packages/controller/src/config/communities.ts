@@ -44,12 +44,23 @@ export function compareLarge(a: LargeCommunity, b: LargeCommunity): number {
 
 /** Sorted, de-duplicated union of standard communities. */
 export function unionCommunities(...lists: readonly (readonly number[])[]): number[] {
+  // Inputs are usually already sorted and unique (parsed advertisements); skip the work for 0 or 1 list.
+  const nonEmpty = lists.filter((l) => l.length > 0);
+  if (nonEmpty.length === 0) return [];
+  if (nonEmpty.length === 1 && isSortedUnique(nonEmpty[0]!)) return nonEmpty[0] as number[];
   return [...new Set(lists.flat())].sort((x, y) => x - y);
 }
 
 /** Sorted, de-duplicated union of large communities. */
 export function unionLargeCommunities(...lists: readonly (readonly LargeCommunity[])[]): LargeCommunity[] {
+  const nonEmpty = lists.filter((l) => l.length > 0);
+  if (nonEmpty.length === 0) return [];
   const seen = new Map<string, LargeCommunity>();
   for (const c of lists.flat()) seen.set(c.join(':'), c);
   return [...seen.values()].sort(compareLarge);
+}
+
+function isSortedUnique(xs: readonly number[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (xs[i - 1]! >= xs[i]!) return false;
+  return true;
 }

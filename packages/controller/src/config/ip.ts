@@ -2,7 +2,7 @@
 // canonical text (RFC 5952 §4 for IPv6: lowercase, longest zero run compressed, no leading zeros),
 // and containment tests. No dependencies, so the decision module stays pure and cheap.
 
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 
 export type Family = 'ipv4' | 'ipv6';
 
@@ -17,19 +17,34 @@ export interface IpRange {
   readonly last: bigint;
 }
 
-function parseV4(s: string): bigint {
-  // Number arithmetic, one BigInt at the end: this runs for every VIP of every decision.
+/** Dotted quad → value, or undefined. Strict: four decimal parts 0-255, no leading zeros (ambiguous octal). */
+function parseV4(s: string): bigint | undefined {
+  // Hand-rolled rather than node:net isIPv4 + split: this runs for every VIP of every decision.
   let v = 0;
-  for (const part of s.split('.')) v = v * 256 + Number(part);
-  return BigInt(v);
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // a virtual '.' ends the last part
+    if (c === 46) {
+      if (digits === 0 || part > 255 || (digits > 1 && s.charCodeAt(i - digits) === 48)) return undefined;
+      v = v * 256 + part;
+      parts++;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return undefined;
+  }
+  return parts === 4 ? BigInt(v) : undefined;
 }
 
 /** Parses an IPv4 or IPv6 address (no zone, no prefix). Dotted quads with leading zeros are rejected. */
 export function parseIp(text: string): ParsedIp | undefined {
-  if (isIPv4(text)) {
-    // Leading zeros are ambiguous (octal in some parsers); Kubernetes rejects them too.
-    if (text.split('.').some((p) => p.length > 1 && p.startsWith('0'))) return undefined;
-    return { family: 'ipv4', value: parseV4(text) };
+  if (!text.includes(':')) {
+    const v = parseV4(text);
+    return v === undefined ? undefined : { family: 'ipv4', value: v };
   }
   if (!isIPv6(text) || text.includes('%')) return undefined;
   let s = text.toLowerCase();
@@ -37,6 +52,7 @@ export function parseIp(text: string): ParsedIp | undefined {
   if (s.slice(lastColon + 1).includes('.')) {
     // Embedded IPv4 (RFC 4291 §2.2 form 3): rewrite the dotted quad as two hex groups.
     const v4 = parseV4(s.slice(lastColon + 1));
+    if (v4 === undefined) return undefined;
     s = `${s.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
   }
   const dbl = s.indexOf('::');

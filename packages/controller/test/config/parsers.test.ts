@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isIPv4 } from 'node:net';
 import fc from 'fast-check';
 import { WellKnownCommunity } from '../../../bgp/src/wire/constants.ts';
 import { parseCommunity, parseLargeCommunity, formatCommunity } from '../../src/config/communities.ts';
@@ -140,6 +141,17 @@ describe('IP helpers', () => {
       const text = formatIp({ family: 'ipv6', value });
       assert.equal(parseIp(text)?.value, value);
     }), { numRuns: 500 });
+  });
+  it('IPv4 parsing agrees with node:net isIPv4 minus leading zeros (fast-check)', () => {
+    const strict = (t: string) => isIPv4(t) && !t.split('.').some((p) => p.length > 1 && p.startsWith('0'));
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('0', '1', '2', '5', '9', '.', ':', 'a'), maxLength: 16 }), (t) => {
+      assert.equal(parseIp(t)?.family === 'ipv4', strict(t), t);
+    }), { numRuns: 3000 });
+    fc.assert(fc.property(fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)), (q) => {
+      const p = parseIp(q.join('.'));
+      assert.equal(p?.value, BigInt(((q[0] * 256 + q[1]) * 256 + q[2]) * 256 + q[3]));
+      assert.equal(formatIp(p!), q.join('.'));
+    }));
   });
   it('ranges', () => {
     assert.deepEqual(parseRange('10.0.0.0/8'), { ok: true, range: { family: 'ipv4', first: 0x0a000000n, last: 0x0affffffn } });
