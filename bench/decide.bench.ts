@@ -4,7 +4,6 @@
 // conversion, the whole-node decision (what a Node or config change costs) and the per-Service
 // decision (what one EndpointSlice change costs before the speaker diff). Bounded: fixed counts.
 
-import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import { requireValid } from '../packages/controller/src/config/issues.ts';
 import { parseBgpAdvertisement } from '../packages/controller/src/config/bgp-advertisement.ts';
 import { parseBgpPeer } from '../packages/controller/src/config/bgp-peer.ts';
@@ -13,6 +12,12 @@ import { DEFAULT_SETTINGS } from '../packages/controller/src/config/settings.ts'
 import { decideAnnouncements, decideService, evaluateNode, mergeVipDecisions, type DecideConfig } from '../packages/controller/src/decide.ts';
 import { snapshotFromK8s } from '../packages/controller/src/snapshot.ts';
 import { markdownTable, median, percentile, type BenchSection } from './support/section.ts';
+
+// The API object types, taken from the snapshot's signature (bench/ does not depend on the client).
+type Objects = Parameters<typeof snapshotFromK8s>[0];
+type V1Service = Objects['services'][number];
+type V1EndpointSlice = Objects['endpointSlices'][number];
+type V1Node = Objects['nodes'][number];
 
 export const title = 'Announce decision (pure decide) with 10,000 Services';
 export const order = 30;
