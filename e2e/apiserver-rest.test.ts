@@ -116,6 +116,13 @@ describe('test API server: REST semantics through @kubernetes/client-node', () =
     const stale = await failure(core.replaceNamespacedService({ namespace: NS, name: 'web', body: s }));
     assert.equal(stale.httpCode, 409);
     assert.equal(stale.reason, 'Conflict');
+    // A PUT carrying the uid of a deleted-and-recreated object is refused even without a resourceVersion.
+    const db = await core.readNamespacedService({ namespace: 'default', name: 'db' });
+    await core.deleteNamespacedService({ namespace: 'default', name: 'db' });
+    await core.createNamespacedService({ namespace: 'default', body: { metadata: { name: 'db' }, spec: { ports: [{ port: 5432 }] } } });
+    const oldUid = await failure(core.replaceNamespacedService({ namespace: 'default', name: 'db',
+      body: { ...db, metadata: { ...db.metadata, resourceVersion: undefined } } }));
+    assert.equal(oldUid.httpCode, 409);
     const rvBefore = server.store.currentRv();
     const same = await core.replaceNamespacedService({ namespace: NS, name: 'web', body: fresh });
     assert.equal(same.metadata?.resourceVersion, fresh.metadata?.resourceVersion);

@@ -208,7 +208,11 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, r
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }
     if (rt.verb === 'other') throw methodNotAllowed(method);
-    if (r.namespaced && !rt.namespaced && rt.verb !== 'list' && rt.verb !== 'watch') throw methodNotAllowed(method);
+    if (r.namespaced && !rt.namespaced && rt.verb !== 'list' && rt.verb !== 'watch') {
+      // Only list/watch exist at /<plural> for namespaced kinds; single objects need the namespace.
+      if (rt.name !== '') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+      throw methodNotAllowed(method);
+    }
     if (q.has('dryRun')) throw badRequest('dryRun is not supported by the vipd test API server');
     const nsFilter = r.namespaced && rt.namespaced ? rt.namespace : undefined;
     const o = ctx.objects;

@@ -305,6 +305,9 @@ export class ObjectApi {
     if (r.namespaced && im.namespace !== undefined && im.namespace !== '' && im.namespace !== namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
+    if (im.uid !== undefined && im.uid !== '' && im.uid !== null && im.uid !== om.uid) {
+      throw conflict(r, name, `Precondition failed: UID in precondition: ${String(im.uid)}, UID in object meta: ${String(om.uid)}`);
+    }
     if (im.resourceVersion !== undefined && im.resourceVersion !== '' && im.resourceVersion !== om.resourceVersion) {
       throw conflict(r, name, STALE_OBJECT);
     }
