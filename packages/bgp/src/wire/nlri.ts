@@ -230,8 +230,12 @@ export function formatIpv4(b: Uint8Array, off = 0): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
 
-/** RFC 5952 §4 canonical text: lower-case hex, no leading zeros, the longest run (≥ 2) of zero groups as "::". */
+/** RFC 5952 §4 canonical text: lower-case hex, no leading zeros, the longest (first on ties) run of ≥ 2 zero groups as "::". */
 export function formatIpv6(b: Uint8Array, off = 0): string {
+  // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad (::ffff:192.0.2.1).
+  let mapped = b[off + 10] === 0xff && b[off + 11] === 0xff;
+  for (let i = 0; i < 10 && mapped; i++) if (b[off + i] !== 0) mapped = false;
+  if (mapped) return `::ffff:${formatIpv4(b, off + 12)}`;
   const w: number[] = [];
   for (let i = 0; i < 8; i++) w.push((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!);
   let bestStart = -1;

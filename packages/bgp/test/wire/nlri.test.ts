@@ -75,7 +75,9 @@ describe('prefix text', () => {
     assert.equal(f('::'), '::');
     assert.equal(f('::1'), '::1');
     assert.equal(f('fe80::'), 'fe80::');
-    assert.equal(f('::ffff:192.0.2.1'), '::ffff:c000:201');
+    assert.equal(f('::ffff:192.0.2.1'), '::ffff:192.0.2.1'); // RFC 5952 §5
+    assert.equal(f('1:0:0:2:0:0:0:3'), '1:0:0:2::3');
+    assert.equal(f('1:0:0:2:0:0:3:4'), '1::2:0:0:3:4');
   });
   test('bare address is a host prefix; host bits are zeroed', () => {
     assert.equal(formatPrefix(parsePrefix('10.0.0.1')), '10.0.0.1/32');
