@@ -31,6 +31,7 @@ function nonNegative(n: number): number {
 }
 
 export function createBgpMetricsAdapter(c: BgpCatalogue, nowSec: () => number = () => Date.now() / 1000): BgpMetricsAdapter {
+  const hot = c.hot;
   const lastError = new Map<string, LastError>();
   const notificationLabels = new Map<string, Set<string>>();
 
@@ -71,10 +72,10 @@ export function createBgpMetricsAdapter(c: BgpCatalogue, nowSec: () => number = 
       c.establishedTransitions.inc({ peer });
     },
     messageSent(peer: string, type: MessageTypeName, count = 1) {
-      c.messagesSent.inc({ peer, type: labelFrom(MESSAGE_TYPES, type) }, nonNegative(count));
+      hot.messagesSent.add(nonNegative(count), peer, labelFrom(MESSAGE_TYPES, type));
     },
     messageReceived(peer: string, type: MessageTypeName) {
-      c.messagesReceived.inc({ peer, type: labelFrom(MESSAGE_TYPES, type) });
+      hot.messagesReceived.add(1, peer, labelFrom(MESSAGE_TYPES, type));
     },
     notificationSent(peer: string, code: number, subcode: number) {
       notification(peer, 'sent', code, subcode);
@@ -83,19 +84,19 @@ export function createBgpMetricsAdapter(c: BgpCatalogue, nowSec: () => number = 
       notification(peer, 'received', code, subcode);
     },
     prefixesAdvertised(peer: string, family: FamilyName, count: number) {
-      c.prefixesAdvertised.inc({ peer, family: labelFrom(BGP_FAMILIES, family) }, nonNegative(count));
+      hot.prefixesAdvertised.add(nonNegative(count), peer, labelFrom(BGP_FAMILIES, family));
     },
     prefixesWithdrawn(peer: string, family: FamilyName, count: number) {
-      c.prefixesWithdrawn.inc({ peer, family: labelFrom(BGP_FAMILIES, family) }, nonNegative(count));
+      hot.prefixesWithdrawn.add(nonNegative(count), peer, labelFrom(BGP_FAMILIES, family));
     },
     prefixesPending(peer: string, family: FamilyName, count: number) {
-      c.prefixesPending.set({ peer, family: labelFrom(BGP_FAMILIES, family) }, nonNegative(count));
+      hot.prefixesPending.set(nonNegative(count), peer, labelFrom(BGP_FAMILIES, family));
     },
     prefixesReceived(peer: string, family: FamilyName, count: number) {
-      c.prefixesReceived.set({ peer, family: labelFrom(BGP_FAMILIES, family) }, nonNegative(count));
+      hot.prefixesReceived.set(nonNegative(count), peer, labelFrom(BGP_FAMILIES, family));
     },
     updateQueueDepth(peer: string, depth: number) {
-      c.updateQueueDepth.set({ peer }, nonNegative(depth));
+      hot.updateQueueDepth.set(nonNegative(depth), peer);
     },
     keepaliveLateness(peer: string, seconds: number) {
       c.keepaliveLateness.observe({ peer }, nonNegative(seconds));
@@ -104,21 +105,13 @@ export function createBgpMetricsAdapter(c: BgpCatalogue, nowSec: () => number = 
       c.eventToWire.observe({ peer }, nonNegative(seconds));
     },
     forgetPeer(peer: string) {
-      for (const g of [c.sessionState, c.sessionUp, c.updateQueueDepth, c.lastErrorTimestamp]) g.remove({ peer });
+      for (const g of [c.sessionState, c.sessionUp, c.lastErrorTimestamp]) g.remove({ peer });
       c.establishedTransitions.remove({ peer });
       c.keepaliveLateness.remove({ peer });
       c.eventToWire.remove({ peer });
-      for (const type of [...MESSAGE_TYPES, 'other']) {
-        c.messagesSent.remove({ peer, type });
-        c.messagesReceived.remove({ peer, type });
-      }
-      for (const family of [...BGP_FAMILIES, 'other']) {
-        c.prefixesAdvertised.remove({ peer, family });
-        c.prefixesWithdrawn.remove({ peer, family });
-        c.prefixesPending.remove({ peer, family });
-        c.prefixesAnnounced.remove({ peer, family });
-        c.prefixesReceived.remove({ peer, family });
-      }
+      // The hot stores are copied into their metrics at each scrape, so removing there is enough.
+      for (const store of Object.values(hot)) store.removeWhere('peer', peer);
+      for (const family of [...BGP_FAMILIES, 'other']) c.prefixesAnnounced.remove({ peer, family });
       for (const key of notificationLabels.get(peer) ?? []) {
         const [code, subcode] = key.split('/') as [string, string];
         c.notificationsSent.remove({ peer, code, subcode });

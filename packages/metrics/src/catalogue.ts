@@ -7,6 +7,7 @@
 
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { FAST_LATENCY_BUCKETS_SEC, SLOW_LATENCY_BUCKETS_SEC, counter, gauge, histogram } from './factories.ts';
+import { SeriesStore } from './series-store.ts';
 import { createControlMetrics, type ControlMetrics, type CatalogueSources } from './catalogue-control.ts';
 
 export type { CatalogueSources, ControlMetrics } from './catalogue-control.ts';
@@ -36,6 +37,22 @@ export interface BgpCatalogue {
   readonly updateQueueDepth: Gauge<'peer'>;
   readonly keepaliveLateness: Histogram<'peer'>;
   readonly eventToWire: Histogram<'peer'>;
+  /**
+   * Per-message metrics accumulate here and are copied into the metrics above when scraped
+   * (series-store.ts). Write them through these stores (the adapter does); a direct inc()/set() on
+   * those metrics would be overwritten at the next scrape.
+   */
+  readonly hot: HotStores;
+}
+
+export interface HotStores {
+  readonly messagesSent: SeriesStore<'peer' | 'type'>;
+  readonly messagesReceived: SeriesStore<'peer' | 'type'>;
+  readonly prefixesAdvertised: SeriesStore<'peer' | 'family'>;
+  readonly prefixesWithdrawn: SeriesStore<'peer' | 'family'>;
+  readonly prefixesPending: SeriesStore<'peer' | 'family'>;
+  readonly prefixesReceived: SeriesStore<'peer' | 'family'>;
+  readonly updateQueueDepth: SeriesStore<'peer'>;
 }
 
 export interface Catalogue {
@@ -54,26 +71,50 @@ export interface CatalogueOptions {
 }
 
 function createBgpCatalogue(r: Registry, sources: CatalogueSources): BgpCatalogue {
+  const hot: HotStores = {
+    messagesSent: new SeriesStore(['peer', 'type']),
+    messagesReceived: new SeriesStore(['peer', 'type']),
+    prefixesAdvertised: new SeriesStore(['peer', 'family']),
+    prefixesWithdrawn: new SeriesStore(['peer', 'family']),
+    prefixesPending: new SeriesStore(['peer', 'family']),
+    prefixesReceived: new SeriesStore(['peer', 'family']),
+    updateQueueDepth: new SeriesStore(['peer']),
+  };
   return {
+    hot,
     sessionState: gauge(r, 'vipd_bgp_session_state', 'BGP FSM state per peer as the BGP4-MIB bgpPeerState code: 1 Idle, 2 Connect, 3 Active, 4 OpenSent, 5 OpenConfirm, 6 Established.', ['peer']),
     sessionUp: gauge(r, 'vipd_bgp_session_up', '1 when the session with the peer is Established, else 0.', ['peer']),
     establishedTransitions: counter(r, 'vipd_bgp_session_established_transitions_total', 'Times the session reached Established; more than one in a window means the session flapped.', ['peer']),
     lastErrorInfo: gauge(r, 'vipd_bgp_session_last_error_info', 'Always 1: the last NOTIFICATION sent or received on the session, as code/subcode labels.', ['peer', 'direction', 'code', 'subcode']),
     lastErrorTimestamp: gauge(r, 'vipd_bgp_session_last_error_timestamp_seconds', 'Unix time of the last NOTIFICATION sent or received on the session.', ['peer']),
-    messagesSent: counter(r, 'vipd_bgp_messages_sent_total', 'BGP messages written to the peer, by type.', ['peer', 'type']),
-    messagesReceived: counter(r, 'vipd_bgp_messages_received_total', 'BGP messages read from the peer, by type.', ['peer', 'type']),
+    messagesSent: counter(r, 'vipd_bgp_messages_sent_total', 'BGP messages written to the peer, by type.', ['peer', 'type'], function collect() {
+      hot.messagesSent.flushCounter(this);
+    }),
+    messagesReceived: counter(r, 'vipd_bgp_messages_received_total', 'BGP messages read from the peer, by type.', ['peer', 'type'], function collect() {
+      hot.messagesReceived.flushCounter(this);
+    }),
     notificationsSent: counter(r, 'vipd_bgp_notifications_sent_total', 'NOTIFICATION messages sent, by code and subcode.', ['peer', 'code', 'subcode']),
     notificationsReceived: counter(r, 'vipd_bgp_notifications_received_total', 'NOTIFICATION messages received, by code and subcode.', ['peer', 'code', 'subcode']),
-    prefixesAdvertised: counter(r, 'vipd_bgp_prefixes_advertised_total', 'Prefixes announced to the peer in UPDATE messages.', ['peer', 'family']),
-    prefixesWithdrawn: counter(r, 'vipd_bgp_prefixes_withdrawn_total', 'Prefixes withdrawn from the peer in UPDATE messages.', ['peer', 'family']),
+    prefixesAdvertised: counter(r, 'vipd_bgp_prefixes_advertised_total', 'Prefixes announced to the peer in UPDATE messages.', ['peer', 'family'], function collect() {
+      hot.prefixesAdvertised.flushCounter(this);
+    }),
+    prefixesWithdrawn: counter(r, 'vipd_bgp_prefixes_withdrawn_total', 'Prefixes withdrawn from the peer in UPDATE messages.', ['peer', 'family'], function collect() {
+      hot.prefixesWithdrawn.flushCounter(this);
+    }),
     prefixesAnnounced: gauge(r, 'vipd_bgp_prefixes_announced', 'Prefixes currently announced to the peer (Adj-RIB-Out), read from the speaker at scrape time.', ['peer', 'family'], function collect() {
       if (sources.announcedPrefixes === undefined) return;
       this.reset();
       for (const a of sources.announcedPrefixes()) this.set({ peer: a.peer, family: a.family }, a.count);
     }),
-    prefixesPending: gauge(r, 'vipd_bgp_prefixes_pending', 'Prefixes whose desired state differs from what the peer was last sent (announce or withdraw not yet written).', ['peer', 'family']),
-    prefixesReceived: gauge(r, 'vipd_bgp_prefixes_received', 'Prefixes currently received from the peer (Adj-RIB-In).', ['peer', 'family']),
-    updateQueueDepth: gauge(r, 'vipd_bgp_update_queue_depth', 'UPDATE messages built but not yet written to the peer socket.', ['peer']),
+    prefixesPending: gauge(r, 'vipd_bgp_prefixes_pending', 'Prefixes whose desired state differs from what the peer was last sent (announce or withdraw not yet written).', ['peer', 'family'], function collect() {
+      hot.prefixesPending.flushGauge(this);
+    }),
+    prefixesReceived: gauge(r, 'vipd_bgp_prefixes_received', 'Prefixes currently received from the peer (Adj-RIB-In).', ['peer', 'family'], function collect() {
+      hot.prefixesReceived.flushGauge(this);
+    }),
+    updateQueueDepth: gauge(r, 'vipd_bgp_update_queue_depth', 'UPDATE messages built but not yet written to the peer socket.', ['peer'], function collect() {
+      hot.updateQueueDepth.flushGauge(this);
+    }),
     keepaliveLateness: histogram(r, 'vipd_bgp_keepalive_lateness_seconds', 'How late each KEEPALIVE was written against its schedule (event-loop health).', ['peer'], SLOW_LATENCY_BUCKETS_SEC),
     eventToWire: histogram(r, 'vipd_event_to_wire_seconds', 'Time from a Kubernetes change observed by an informer to the resulting UPDATE written to the peer socket.', ['peer'], FAST_LATENCY_BUCKETS_SEC),
   };

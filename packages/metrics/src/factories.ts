@@ -11,8 +11,11 @@ export function counter<const L extends string>(
   name: string,
   help: string,
   labelNames: readonly L[],
+  collect?: Collect<Counter<L>>,
 ): Counter<L> {
-  return new Counter<L>({ name, help, labelNames, registers: [registry] });
+  return collect === undefined
+    ? new Counter<L>({ name, help, labelNames, registers: [registry] })
+    : new Counter<L>({ name, help, labelNames, registers: [registry], collect });
 }
 
 export function gauge<const L extends string>(
