@@ -98,7 +98,8 @@ export interface WaitOptions {
 /**
  * Polls `probe` until it returns something other than undefined/false/null, or the deadline passes.
  * Errors thrown by the probe count as "not yet" (routers' CLIs fail while they start); the last one is
- * attached to the timeout error. Bounded in time and in iterations.
+ * attached to the timeout error, except LAB_SPAWN_FAILED / LAB_NOT_RUNNING, which end the wait at once.
+ * Bounded in time and in iterations.
  */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
@@ -116,6 +117,8 @@ export async function waitFor<T>(
       lastValue = v;
       if (v !== undefined && v !== null && v !== false) return v;
     } catch (err) {
+      // a process that died will not come back: stop waiting at once
+      if (err instanceof LabError && (err.code === 'LAB_SPAWN_FAILED' || err.code === 'LAB_NOT_RUNNING')) throw err;
       lastErr = err;
     }
     if (Date.now() >= deadline) break;

@@ -29,6 +29,8 @@ export abstract class RouterBase {
   abstract announce(route: OriginateSpec): Promise<void>;
   abstract withdraw(prefix: string): Promise<void>;
   abstract version(): Promise<string>;
+  /** The router's main config file text for the current spec. */
+  abstract config(): string;
 
   isRunning(): boolean {
     return this.procs.length > 0 && this.procs.every((p) => p.isRunning());

@@ -127,7 +127,10 @@ export class GobgpRouter extends RouterBase {
     await this.gobgp(['neighbor', neighbor, 'enable']);
   }
 
-  /** Sends ROUTE-REFRESH to the neighbor (`gobgp neighbor <addr> softresetin`). */
+  /**
+   * `gobgp neighbor <addr> softresetin`: GoBGP keeps its Adj-RIB-In and re-applies import policy locally;
+   * in our captures it put no ROUTE-REFRESH on the wire. Use BIRD, FRR or ExaBGP to send one.
+   */
   async routeRefresh(neighbor: string, family?: Family): Promise<void> {
     await this.gobgp(['neighbor', neighbor, 'softresetin', '-a', family ?? familyOf(neighbor)]);
   }
