@@ -271,3 +271,52 @@ test('sendChunks before Established rejects with SessionDownError', async () => 
   const r = await rig();
   await assert.rejects(r.session.send(KEEPALIVE), SessionDownError);
 });
+
+// GR capability with the N bit (RFC 8538): restart time 120 s, no families. Plus 4-octet AS 65001.
+const GR_N = '4002 4078';
+const AS4 = '4104 0000fde9';
+
+test('deliberate stop with the N bit negotiated is a Hard Reset: Cease 6/9 wrapping 6/2 + message (RFC 8538 §3)', async () => {
+  const gr = { restartTimeSec: 30, notification: true, forwardingPreserved: false, restarting: false };
+  const r = await rig({ gracefulRestart: gr });
+  const c = await establish(r, openMessage({ as: 65001, hold: 9, id: '10.0.0.2', capsHex: GR_N + AS4 }));
+  assert.equal(r.session.negotiated?.hardReset, true);
+  await r.session.stop({ message: 'bye' });
+  await expectNotification(c, `0609 0602 03 ${Buffer.from('bye').toString('hex')}`.replace(/\s/g, ''));
+});
+
+test('graceful stop (restart): plain Cease with the N bit, no NOTIFICATION at all without it (RFC 4724 / 8538)', async () => {
+  const gr = { restartTimeSec: 30, notification: true, forwardingPreserved: false, restarting: false };
+  const r = await rig({ gracefulRestart: gr });
+  const c = await establish(r, openMessage({ as: 65001, hold: 9, id: '10.0.0.2', capsHex: GR_N + AS4 }));
+  await r.session.stop({ graceful: true });
+  await expectNotification(c, '0602');
+
+  const r2 = await rig({ gracefulRestart: gr });
+  const c2 = await establish(r2, openMessage({ as: 65001, hold: 9, id: '10.0.0.2', capsHex: AS4 }));
+  await r2.session.stop({ graceful: true });
+  await c2.waitClosed();
+  assert.ok(!c2.frames.some((f) => f.type === 3), 'closed without a NOTIFICATION');
+  assert.equal(r2.session.state, 'Idle');
+});
+
+test('ROUTE-REFRESH: delivered for a negotiated family, ignored (no reset) for others; End-of-RIB reported', async () => {
+  const r = await rig();
+  // Peer offers route refresh (code 2) and IPv4 unicast MP.
+  const c = await establish(r, openMessage({ as: 65001, hold: 9, id: '10.0.0.2', capsHex: '0104 00010001 0200' }));
+  const refreshes: unknown[] = [];
+  const eors: unknown[] = [];
+  r.session.on('routeRefresh', (q) => refreshes.push(q));
+  r.session.on('endOfRib', (f) => eors.push(f));
+  c.send(message(5, '00020001')); // IPv6 unicast: not negotiated → ignored
+  c.send(message(5, '00010001')); // IPv4 unicast
+  c.send(message(2, '00000000')); // IPv4 End-of-RIB: empty UPDATE
+  await waitFor(() => refreshes.length === 1 && eors.length === 1, 2000, 'refresh and EoR');
+  assert.deepEqual(refreshes, [{ afi: 1, safi: 1, subtype: 0 }]);
+  assert.deepEqual(eors, [{ afi: 1, safi: 1 }]);
+  assert.equal(r.session.state, 'Established');
+  assert.equal(r.session.requestRouteRefresh(1, 1), true);
+  const f = await c.next({ skipKeepalives: true });
+  assert.equal(f.type, 5);
+  assert.equal(toHex(f.body), '00010001');
+});
