@@ -131,7 +131,7 @@ describe('test API server: watch and informers through @kubernetes/client-node',
     await core.createNamespacedService({ namespace: NS, body: svc('c') });
     server.compact();
     const w = await rawWatch(kc, svcPath, { resourceVersion: old });
-    const err = await w.done;
+    const err = await Promise.race([w.done, new Promise((r) => setTimeout(() => r('still open after 5 s'), 5_000).unref())]);
     assert.equal(err, null);
     assert.equal(w.events.length, 1);
     assert.equal(w.events[0].type, 'ERROR');
@@ -142,7 +142,7 @@ describe('test API server: watch and informers through @kubernetes/client-node',
   it('timeoutSeconds ends the watch cleanly; sendInitialEvents streams the state then a marked BOOKMARK', async () => {
     const started = Date.now();
     const w = await rawWatch(kc, svcPath, { timeoutSeconds: 1 });
-    assert.equal(await w.done, null);
+    assert.equal(await Promise.race([w.done, new Promise((r) => setTimeout(() => r('still open after 5 s'), 5_000).unref())]), null);
     const took = Date.now() - started;
     assert.ok(took >= 900 && took < 4000, `took ${took} ms`);
     assert.ok(w.events.filter((e) => e.type === 'ADDED').length >= 2);
