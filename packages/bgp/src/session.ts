@@ -19,7 +19,6 @@ import { realClock, type CancelTimer, type Clock } from './clock.ts';
 import { resolveCollision } from './fsm/collision.ts';
 import { step } from './fsm/fsm.ts';
 import { buildLocalOpen, type Negotiated } from './fsm/negotiate.ts';
-import { sendHoldMs } from './fsm/timers.ts';
 import {
   initialFsmState,
   resolveFsmConfig,
@@ -80,6 +79,12 @@ export interface SessionOptions {
   readonly seed?: number;
   /** Hook for socket options Node cannot set (IP_TTL, TCP_MD5SIG): called before connect and on accept. */
   readonly configureSocket?: (socket: net.Socket, phase: 'before-connect' | 'accepted') => void;
+  /**
+   * Creates the outgoing socket, e.g. net/sockopt.ts createPeerSocket (a descriptor with TCP-MD5 / TTL
+   * set and bound to the source address before the first SYN). When given, `localAddress` is the
+   * factory's job. A throw counts as a failed connection attempt (retried with backoff).
+   */
+  readonly createSocket?: () => net.Socket;
 }
 
 export interface EstablishedInfo {
@@ -186,6 +191,8 @@ export class Session extends EventEmitter<SessionEvents> {
   keepaliveLatenessMaxMs = 0;
   keepaliveLatenessLastMs = 0;
   lastDown: DownReason | undefined;
+  /** Outgoing connection attempts that got no answer within the connect-retry time. */
+  connectTimeouts = 0;
 
   constructor(opts: SessionOptions) {
     super();
@@ -415,7 +422,16 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   private connect(conn: Conn): void {
-    const socket = new net.Socket();
+    let socket: net.Socket;
+    try {
+      socket = this.opts.createSocket !== undefined ? this.opts.createSocket() : new net.Socket();
+    } catch (err) {
+      this.log.error({ err }, 'cannot create the peer socket');
+      setImmediate(() => {
+        if (conn.state.name === 'Connect' && conn.socket === undefined) this.fire(conn, { type: 'TcpConnectionFails' });
+      });
+      return;
+    }
     this.opts.configureSocket?.(socket, 'before-connect');
     this.attach(conn, socket, 'outgoing');
     socket.once('connect', () => {
@@ -425,7 +441,7 @@ export class Session extends EventEmitter<SessionEvents> {
     socket.connect({
       host: this.peerAddress,
       port: this.opts.peerPort ?? 179,
-      ...(this.opts.localAddress !== undefined ? { localAddress: this.opts.localAddress } : {}),
+      ...(this.opts.localAddress !== undefined && this.opts.createSocket === undefined ? { localAddress: this.opts.localAddress } : {}),
       ...(family !== 0 ? { family } : {}),
     });
   }
@@ -554,6 +570,12 @@ export class Session extends EventEmitter<SessionEvents> {
     try {
       for (let ev = conn.queue.shift(); ev !== undefined; ev = conn.queue.shift()) {
         const from = conn.state.name;
+        if (ev.type === 'ConnectRetryTimer_Expires' && from === 'Connect') {
+          // No answer to our SYN within the connect-retry time: with TCP-MD5 configured on one side only,
+          // this is the only symptom (the segments are dropped silently), so it is counted on its own.
+          this.connectTimeouts++;
+          this.log.warn({ connectTimeouts: this.connectTimeouts }, 'connect attempt timed out (check reachability and TCP-MD5 keys)');
+        }
         const r = step(conn.state, ev, conn.cfg);
         conn.state = r.state;
         // RFC 8654: the framer's limit switches as soon as the OPENs are exchanged.

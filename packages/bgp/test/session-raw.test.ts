@@ -4,6 +4,7 @@
 // the shutdown communication, and a peer that stops reading → send hold timer 8/0. Ports 18100-18139.
 
 import { after, test } from 'node:test';
+import net from 'node:net';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../src/clock.ts';
 import { Session, SessionDownError, type SessionOptions } from '../src/session.ts';
@@ -319,4 +320,22 @@ test('ROUTE-REFRESH: delivered for a negotiated family, ignored (no reset) for o
   const f = await c.next({ skipKeepalives: true });
   assert.equal(f.type, 5);
   assert.equal(toHex(f.body), '00010001');
+});
+
+test('createSocket: the factory provides the outgoing socket; a throwing factory is a failed attempt, retried', async () => {
+  let calls = 0;
+  const r = await rig({}, {
+    createSocket: () => {
+      calls++;
+      if (calls === 1) throw new Error('addon unavailable');
+      return new net.Socket();
+    },
+  });
+  r.session.start();
+  await waitFor(() => r.session.state === 'Active', 2000, 'Active after the failed attempt');
+  assert.equal(r.server.conns.length, 0);
+  r.clock.advanceToNext(); // connect-retry
+  const c = await r.server.accept();
+  assert.equal((await c.next()).type, 1);
+  assert.equal(calls, 2);
 });
