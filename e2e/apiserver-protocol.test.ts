@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get as httpGet } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
@@ -135,7 +136,7 @@ describe('standalone process (main.ts)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vas-main-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('listens, writes a kubeconfig client-node can use, exposes write counts, and exits 0 on SIGTERM', async () => {
+  it('listens, writes a kubeconfig client-node can use, exposes write counts, restarts keeping its store, exits 0 on SIGTERM', async () => {
     const kubeconfig = join(dir, 'kubeconfig');
     const child = spawn(NODE, ['e2e/support/apiserver/main.ts', '--port', String(STANDALONE_PORT), '--kubeconfig', kubeconfig],
       { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -153,14 +154,26 @@ describe('standalone process (main.ts)', () => {
       await coord.createNamespacedLease({ namespace: 'kube-node-lease', body: { metadata: { name: 'n1' }, spec: { holderIdentity: 'n1' } } });
       const token = kc.getCurrentUser()?.token ?? '';
       const ca = Buffer.from(kc.getCurrentCluster()?.caData ?? '', 'base64');
-      const counts = await new Promise<Record<string, number>>((resolve, reject) => {
-        void import('node:https').then(({ get }) => get(`${info.url}/_test/writes`, { headers: { authorization: `Bearer ${token}` }, ca }, (res) => {
+      const control = (method: string, path: string): Promise<Record<string, unknown>> => new Promise((resolve, reject) => {
+        const req = httpsRequest(`${info.url}/_test/${path}`, { method, headers: { authorization: `Bearer ${token}` }, ca }, (res) => {
           let body = '';
           res.on('data', (c: Buffer) => { body += c.toString(); });
-          res.on('end', () => resolve(JSON.parse(body) as Record<string, number>));
-        }).on('error', reject));
+          res.on('end', () => resolve(JSON.parse(body) as Record<string, unknown>));
+        });
+        req.on('error', reject);
+        req.end();
       });
-      assert.deepEqual(counts, { 'create leases': 1 });
+      assert.deepEqual(await control('GET', 'writes'), { 'create leases': 1 });
+      // Restart over the control API: the store survives, clients fail while it is down.
+      await control('POST', 'restart?downMs=300');
+      const down = await coord.listNamespacedLease({ namespace: 'kube-node-lease' }).then(() => 'up', () => 'down');
+      assert.equal(down, 'down');
+      let leases: k8s.V1LeaseList | undefined;
+      for (let i = 0; i < 100 && leases === undefined; i++) {
+        leases = await coord.listNamespacedLease({ namespace: 'kube-node-lease' }).catch(() => undefined);
+        if (leases === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(leases?.items.map((l) => l.metadata?.name), ['n1']);
     } finally {
       child.kill('SIGTERM');
     }

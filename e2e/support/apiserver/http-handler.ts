@@ -53,7 +53,7 @@ export type HandlerContext = {
   readonly config: HandlerConfig;
   readonly log: (e: Omit<RequestLogEntry, 'seq' | 'atMs'>) => void;
   readonly watches: Set<WatchStream>;
-  readonly control: (path: string, method: string) => Json | undefined;
+  readonly control: (path: string, method: string, query: URLSearchParams, res: ServerResponse) => Json | undefined;
 };
 
 type Route = {
@@ -186,7 +186,7 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, r
     }
     if (!authorized(req, ctx.config.token)) throw unauthorized();
     if (segs[0] === '_test') {
-      const out = ctx.control(segs.slice(1).join('/'), method);
+      const out = ctx.control(segs.slice(1).join('/'), method, q, res);
       if (out === undefined) throw new ApiError(404, 'NotFound', 'unknown test control path');
       code = 200;
       sendJson(res, 200, out);

@@ -5,7 +5,7 @@
 //     [--history-limit N] [--watch-timeout-ms N]
 // It prints one JSON line {"url","kubeconfig","pid"} once listening, and stops on SIGTERM/SIGINT.
 // Tests control it over HTTP with the same bearer token: GET /_test/requests, GET /_test/writes,
-// POST /_test/compact, POST /_test/clear-log.
+// POST /_test/compact, POST /_test/clear-log, POST /_test/restart?downMs=N&dropHistory=true.
 
 import { parseArgs } from 'node:util';
 import { TestApiServer } from './test-api-server.ts';

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -143,7 +143,7 @@ export class TestApiServer {
       void handleRequest({
         objects: this.objects, config, watches: this.#watches,
         log: (e) => this.#record({ seq: ++this.#seq, atMs: Date.now(), ...e }),
-        control: (path, method) => this.#control(path, method),
+        control: (path, method, query, res) => this.#control(path, method, query, res),
       }, req, res);
     };
     const server = this.#tlsOn ? createHttpsServer(this.#tls(), handler) : createHttpServer(handler);
@@ -267,8 +267,17 @@ export class TestApiServer {
     return this.#cert;
   }
 
-  /** Test control over HTTP for standalone mode: GET _test/requests, GET _test/writes, POST _test/compact, POST _test/clear-log. */
-  #control(path: string, method: string): Json | undefined {
+  /**
+   * Test control over HTTP for standalone mode: GET _test/requests, GET _test/writes, POST _test/compact,
+   * POST _test/clear-log, POST _test/restart?downMs=N&dropHistory=true (answers, then restarts; the store stays).
+   */
+  #control(path: string, method: string, query: URLSearchParams, res: ServerResponse): Json | undefined {
+    if (path === 'restart' && method === 'POST') {
+      const downMs = Math.min(Number(query.get('downMs') ?? '0') || 0, 60_000);
+      const dropHistory = query.get('dropHistory') === 'true';
+      res.once('finish', () => void this.restart({ dropHistory, downMs }));
+      return { restarting: true, downMs, dropHistory };
+    }
     if (path === 'requests' && method === 'GET') return this.requests as unknown as Json;
     if (path === 'writes' && method === 'GET') return this.writeCounts();
     if (path === 'compact' && method === 'POST') {
