@@ -3,7 +3,7 @@
 // collect() from `sources`; without a source they keep whatever was last set on them.
 
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { FAST_LATENCY_BUCKETS_SEC, SLOW_LATENCY_BUCKETS_SEC, counter, gauge, histogram } from './factories.ts';
+import { FAST_LATENCY_BUCKETS_SEC, SLOW_LATENCY_BUCKETS_SEC, counter, gauge, histogram, readSource } from './factories.ts';
 import {
   CONFIG_KINDS,
   DECISION_REASONS,
@@ -60,6 +60,7 @@ export interface ControlMetrics {
   readonly healthCheckTransitions: Counter<'check' | 'to'>;
   readonly healthCheckDuration: Histogram<'check' | 'kind'>;
 
+  /** One reconcile pass took `seconds`; `isError` when it failed and was requeued. */
   observeReconcile(seconds: number, isError: boolean): void;
   watchRestarted(resource: KubeResource): void;
   setWatchConnected(resource: KubeResource, isConnected: boolean): void;
@@ -67,7 +68,12 @@ export interface ControlMetrics {
   setDecisionCounts(counts: Partial<Record<DecisionReason, number>>): void;
   setPoolUsage(usage: readonly PoolUsage[]): void;
   setConfigObjects(counts: Partial<Record<ConfigKind, ConfigObjectCounts>>): void;
+  /**
+   * One probe finished in `durationSec`; `state` is the check's state after rise/fall hysteresis
+   * (not this probe's raw result), which vipd_health_check_up reports.
+   */
   healthCheckResult(check: string, kind: HealthCheckKind, state: HealthState, durationSec: number): void;
+  /** The hysteresis state changed to `to` (call once per change). */
   healthCheckTransition(check: string, to: HealthState): void;
   forgetHealthCheck(check: string, kind: HealthCheckKind): void;
 }
@@ -95,19 +101,22 @@ function fillConfig(g: Gauge<'kind' | 'status'>, counts: Partial<Record<ConfigKi
   }
 }
 
-export function createControlMetrics(r: Registry, sources: CatalogueSources): ControlMetrics {
+export function createControlMetrics(r: Registry, sources: CatalogueSources, sourceErrors: Counter<'source'>): ControlMetrics {
   const decisions = gauge(r, 'vipd_announcement_decisions', 'Services whose current announcement decision on this node has this reason ("announced" or why not).', ['reason'], function collect() {
-    if (sources.decisionCounts) fillDecisions(this, sources.decisionCounts());
+    const counts = readSource(sources.decisionCounts, sourceErrors, 'decisions');
+    if (counts !== undefined) fillDecisions(this, counts);
   });
   fillDecisions(decisions, {});
   // Both pool gauges are filled when the first is collected: the registry collects in creation order,
   // so `used` (created second) is read after the fill on the same scrape.
   const ipamPoolSize: Gauge<'pool' | 'family'> = gauge(r, 'vipd_ipam_pool_addresses', 'Addresses in the IP address pool, per family.', ['pool', 'family'], function collect() {
-    if (sources.ipamPools) fillPools(this, ipamPoolUsed, sources.ipamPools());
+    const pools = readSource(sources.ipamPools, sourceErrors, 'ipam-pools');
+    if (pools !== undefined) fillPools(this, ipamPoolUsed, pools);
   });
   const ipamPoolUsed = gauge(r, 'vipd_ipam_pool_addresses_used', 'Addresses of the pool assigned to Services, per family.', ['pool', 'family']);
   const configObjects = gauge(r, 'vipd_config_objects', 'vipd configuration objects by kind and validation status (accepted or invalid).', ['kind', 'status'], function collect() {
-    if (sources.configObjects) fillConfig(this, sources.configObjects());
+    const objects = readSource(sources.configObjects, sourceErrors, 'config-objects');
+    if (objects !== undefined) fillConfig(this, objects);
   });
   fillConfig(configObjects, {});
   const reconcileDuration = histogram(r, 'vipd_reconcile_duration_seconds', 'Duration of one reconcile pass (snapshot, decide, apply to the speaker).', [], FAST_LATENCY_BUCKETS_SEC);

@@ -5,8 +5,8 @@
 // sets in labels.ts, `peer` is the peer's IP, durations in seconds. Point-in-time values that someone
 // else owns (pool usage, decisions, config objects) are read from `sources` in collect().
 
-import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { FAST_LATENCY_BUCKETS_SEC, SLOW_LATENCY_BUCKETS_SEC, counter, gauge, histogram } from './factories.ts';
+import { Counter, type Gauge, type Histogram, type Registry } from 'prom-client';
+import { FAST_LATENCY_BUCKETS_SEC, SLOW_LATENCY_BUCKETS_SEC, counter, gauge, histogram, readSource } from './factories.ts';
 import { SeriesStore } from './series-store.ts';
 import { createControlMetrics, type ControlMetrics, type CatalogueSources } from './catalogue-control.ts';
 
@@ -61,6 +61,7 @@ export interface Catalogue {
   readonly control: ControlMetrics;
   readonly buildInfo: Gauge<'version' | 'revision' | 'nodejs_version'>;
   readonly startTime: Gauge<never>;
+  readonly sourceErrors: Counter<'source'>;
 }
 
 export interface CatalogueOptions {
@@ -70,7 +71,7 @@ export interface CatalogueOptions {
   readonly startTimeSec?: number;
 }
 
-function createBgpCatalogue(r: Registry, sources: CatalogueSources): BgpCatalogue {
+function createBgpCatalogue(r: Registry, sources: CatalogueSources, sourceErrors: Counter<'source'>): BgpCatalogue {
   const hot: HotStores = {
     messagesSent: new SeriesStore(['peer', 'type']),
     messagesReceived: new SeriesStore(['peer', 'type']),
@@ -102,9 +103,10 @@ function createBgpCatalogue(r: Registry, sources: CatalogueSources): BgpCatalogu
       hot.prefixesWithdrawn.flushCounter(this);
     }),
     prefixesAnnounced: gauge(r, 'vipd_bgp_prefixes_announced', 'Prefixes currently announced to the peer (Adj-RIB-Out), read from the speaker at scrape time.', ['peer', 'family'], function collect() {
-      if (sources.announcedPrefixes === undefined) return;
+      const announced = readSource(sources.announcedPrefixes, sourceErrors, 'announced-prefixes');
+      if (announced === undefined) return;
       this.reset();
-      for (const a of sources.announcedPrefixes()) this.set({ peer: a.peer, family: a.family }, a.count);
+      for (const a of announced) this.set({ peer: a.peer, family: a.family }, a.count);
     }),
     prefixesPending: gauge(r, 'vipd_bgp_prefixes_pending', 'Prefixes whose desired state differs from what the peer was last sent (announce or withdraw not yet written).', ['peer', 'family'], function collect() {
       hot.prefixesPending.flushGauge(this);
@@ -131,10 +133,22 @@ export function createCatalogue(registry: Registry, options: CatalogueOptions = 
   buildInfo.set({ version: build.version, revision: build.revision, nodejs_version: process.version }, 1);
   const startTime = gauge(registry, 'vipd_start_time_seconds', 'Unix time the vipd process started.', []);
   startTime.set(options.startTimeSec ?? Date.now() / 1000);
+  // Registered last: the registry serialises in registration order, so an error counted while
+  // collecting any other metric appears in the same scrape.
+  const sourceErrors = new Counter<'source'>({
+    name: 'vipd_metrics_source_errors_total',
+    help: 'Scrape-time sources that threw; the affected metric kept its previous values.',
+    labelNames: ['source'],
+    registers: [],
+  });
+  const bgp = createBgpCatalogue(registry, options.sources ?? {}, sourceErrors);
+  const control = createControlMetrics(registry, options.sources ?? {}, sourceErrors);
+  registry.registerMetric(sourceErrors);
   return {
     registry,
-    bgp: createBgpCatalogue(registry, options.sources ?? {}),
-    control: createControlMetrics(registry, options.sources ?? {}),
+    sourceErrors,
+    bgp,
+    control,
     buildInfo,
     startTime,
   };

@@ -47,3 +47,17 @@ export const FAST_LATENCY_BUCKETS_SEC = [
 
 /** Buckets for timer lateness and probe latency in seconds: 1 ms to 10 s. */
 export const SLOW_LATENCY_BUCKETS_SEC = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/**
+ * Calls a scrape-time source; a source that throws must not fail the whole scrape, so the error is
+ * counted on `errors` (vipd_metrics_source_errors_total) and the metric keeps its last values.
+ */
+export function readSource<T>(fn: (() => T) | undefined, errors: Counter<'source'>, source: string): T | undefined {
+  if (fn === undefined) return undefined;
+  try {
+    return fn();
+  } catch {
+    errors.inc({ source });
+    return undefined;
+  }
+}

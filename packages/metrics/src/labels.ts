@@ -89,6 +89,10 @@ export type HealthCheckKind = (typeof HEALTH_CHECK_KINDS)[number];
 export const HEALTH_STATES = ['up', 'down'] as const;
 export type HealthState = (typeof HEALTH_STATES)[number];
 
+/** Scrape-time sources (CatalogueSources), as `source` label values. */
+export const METRIC_SOURCES = ['announced-prefixes', 'decisions', 'ipam-pools', 'config-objects'] as const;
+export type MetricSource = (typeof METRIC_SOURCES)[number];
+
 /** Used for a value outside its closed set. */
 export const OTHER = 'other';
 

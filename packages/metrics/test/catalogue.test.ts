@@ -179,3 +179,27 @@ test('docs/metrics.md documents every metric and every decision reason', async (
   for (const m of describeRegistry(registry)) assert.ok(docs.includes(`| \`${m.name}\` | ${m.type} |`), `${m.name} in docs/metrics.md`);
   for (const reason of DECISION_REASONS) assert.ok(docs.includes(`| \`${reason}\` |`), `reason ${reason} in docs/metrics.md`);
 });
+
+test('a throwing source is counted and does not break the scrape', async () => {
+  const registry = new Registry();
+  let fail = false;
+  createCatalogue(registry, {
+    sources: {
+      ipamPools: () => {
+        if (fail) throw new Error('ipam not ready');
+        return [{ pool: 'p', family: 'ipv4', size: 4, used: 1 }];
+      },
+      decisionCounts: () => {
+        throw new Error('boom');
+      },
+    },
+  });
+  let text = await registry.metrics();
+  assert.match(text, /^vipd_ipam_pool_addresses_used\{pool="p",family="ipv4"\} 1$/m);
+  assert.match(text, /^vipd_metrics_source_errors_total\{source="decisions"\} 1$/m);
+  fail = true;
+  text = await registry.metrics();
+  assert.match(text, /^vipd_ipam_pool_addresses_used\{pool="p",family="ipv4"\} 1$/m, 'keeps the last values');
+  assert.match(text, /^vipd_metrics_source_errors_total\{source="ipam-pools"\} 1$/m);
+  assert.match(text, /^vipd_build_info\{/m);
+});
