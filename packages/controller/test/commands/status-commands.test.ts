@@ -3,13 +3,17 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry, buildServer, createCatalogue } from '@vipd/metrics';
 import { NOW_MS, PEERS, fakeReadiness, fakeStatus } from '../../../metrics/test/support/fake-status.ts';
 
 const PORT = 18202;
 const DEAD_PORT = 18203;
+const TLS_PORT = 18204;
 const URL_ = `http://127.0.0.1:${PORT}`;
 const VIPD = fileURLToPath(new URL('../../bin/vipd.mjs', import.meta.url));
 
@@ -131,4 +135,28 @@ test('failures exit 1 with one line on stderr; bad usage exits 2', async () => {
   const help = await vipd(['status', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--url URL/);
+});
+
+test('https: --ca verifies the server, an unknown CA fails, --insecure skips the check', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vmt-cli-tls-'));
+  const certPath = join(dir, 'tls.crt');
+  const keyPath = join(dir, 'tls.key');
+  let tlsApp: ReturnType<typeof buildServer> | undefined;
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyPath, '-out', certPath], { stdio: 'ignore', timeout: 10_000 });
+    const registry = new Registry();
+    createCatalogue(registry);
+    tlsApp = buildServer({ registry, status: fakeStatus(), readiness: fakeReadiness(), now: () => NOW_MS, tls: { certPath, keyPath } });
+    await tlsApp.listen({ host: '127.0.0.1', port: TLS_PORT });
+    const url = `https://127.0.0.1:${TLS_PORT}`;
+    const ok = await vipd(['peers', '--url', url, '--ca', certPath]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^192\.0\.2\.1\s+65000\s+Established/m);
+    const untrusted = await vipd(['peers', '--url', url]);
+    assert.equal(untrusted.code, 1);
+    assert.equal((await vipd(['routes', '--url', url, '--insecure'])).code, 0);
+  } finally {
+    await tlsApp?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
