@@ -211,6 +211,18 @@ describe('test API server: REST semantics through @kubernetes/client-node', () =
     }
   });
 
+  it('injected faults fail exactly the matching requests with the given Status', async () => {
+    server.injectFault({ verb: 'patch', resource: 'services/status', httpCode: 503, reason: 'ServiceUnavailable', retryAfterSeconds: 1 });
+    const body = { status: { loadBalancer: { ingress: [{ ip: '192.0.2.11' }] } } };
+    const read = await core.readNamespacedService({ namespace: NS, name: 'web' });
+    assert.equal(read.metadata?.name, 'web');
+    const f = await failure(core.patchNamespacedServiceStatus({ namespace: NS, name: 'web', body }, merge));
+    assert.equal(f.httpCode, 503);
+    assert.equal(f.reason, 'ServiceUnavailable');
+    const ok = await core.patchNamespacedServiceStatus({ namespace: NS, name: 'web', body }, merge);
+    assert.equal(ok.status?.loadBalancer?.ingress?.[0].ip, '192.0.2.11');
+  });
+
   it('delete answers with a Status or the object (per resource); finalizers hold it (202, deletionTimestamp) until removed', async () => {
     await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: 'held', finalizers: ['vipd.io/test'] } } });
     await core.deleteNamespacedSecret({ namespace: NS, name: 'held' });

@@ -158,6 +158,24 @@ describe('test API server: watch and informers through @kubernetes/client-node',
     }
   });
 
+  it('an HTTP 410 answer to the watch request (injected) makes the informer relist', async () => {
+    const w = resilientInformer<k8s.V1Service>(kc, svcPath, () => core.listNamespacedService({ namespace: NS }));
+    try {
+      await w.inf.start();
+      await waitFor('initial list', () => w.log.includes('add a'));
+      const lists = (): number => server.requests.filter((r) => r.verb === 'list' && r.resource === 'services').length;
+      const before = lists();
+      server.injectFault({ verb: 'watch', resource: 'services', httpCode: 410, reason: 'Gone' });
+      // End the current watch from the server side (as a server-side timeout would); the informer re-watches.
+      await server.restart({ graceful: true });
+      await waitFor('relist after 410', () => lists() > before, 8_000);
+      await core.createNamespacedService({ namespace: NS, body: svc('after-410') });
+      await waitFor('watch after relist', () => w.log.includes('add after-410'));
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('an informer survives an API server restart: it resumes its watch from the last resourceVersion without relisting', async () => {
     const w = resilientInformer<k8s.V1Service>(kc, svcPath, () => core.listNamespacedService({ namespace: NS }));
     try {

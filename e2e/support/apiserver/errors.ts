@@ -8,7 +8,7 @@ import { qualifiedResource } from './resources.ts';
 export type StatusReason =
   | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone'
   | 'Expired' | 'Invalid' | 'MethodNotAllowed' | 'UnsupportedMediaType' | 'RequestEntityTooLarge'
-  | 'Timeout' | 'InternalError' | 'NotAcceptable';
+  | 'Timeout' | 'InternalError' | 'NotAcceptable' | 'TooManyRequests' | 'ServiceUnavailable';
 
 export type StatusCause = { readonly reason?: string; readonly message: string; readonly field?: string };
 

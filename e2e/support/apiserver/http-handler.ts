@@ -48,11 +48,22 @@ export type HandlerConfig = {
   readonly serverAddress: () => string;
 };
 
+/** A scripted failure: the next `remaining` requests matching verb/resource get this Status. */
+export type Fault = {
+  verb?: Verb;
+  resource?: string; // plural, optionally "plural/subresource"
+  readonly httpCode: number;
+  readonly reason: ApiError['code'];
+  remaining: number;
+  readonly retryAfterSeconds?: number;
+};
+
 export type HandlerContext = {
   readonly objects: ObjectApi;
   readonly config: HandlerConfig;
   readonly log: (e: Omit<RequestLogEntry, 'seq' | 'atMs'>) => void;
   readonly watches: Set<WatchStream>;
+  readonly faults: Fault[];
   readonly control: (path: string, method: string, query: URLSearchParams, res: ServerResponse) => Json | undefined;
 };
 
@@ -191,6 +202,14 @@ export async function handleRequest(ctx: HandlerContext, req: IncomingMessage, r
       code = 200;
       sendJson(res, 200, out);
       return;
+    }
+    const fault = rt === undefined ? undefined : ctx.faults.find((f) => f.remaining > 0 && (f.verb === undefined || f.verb === rt.verb)
+      && (f.resource === undefined || f.resource === rt.plural || f.resource === `${rt.plural}/${rt.subresource}`));
+    if (fault !== undefined) {
+      fault.remaining -= 1;
+      if (fault.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(fault.retryAfterSeconds));
+      throw new ApiError(fault.httpCode, fault.reason, `injected fault: ${fault.reason}`,
+        fault.retryAfterSeconds === undefined ? undefined : { retryAfterSeconds: fault.retryAfterSeconds });
     }
     if (rt === undefined) {
       const doc = discovery(ctx, segs);

@@ -51,10 +51,10 @@ export function nowRfc3339(d: Date = new Date()): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Everything but metadata and status: the part whose change bumps metadata.generation. */
-function specPart(o: JsonObject): string {
-  const { metadata: _m, status: _s, ...rest } = o;
-  return canonicalJson(rest);
+/** Everything but metadata (and status, for kinds with a status subresource): a change bumps generation. */
+function specPart(o: JsonObject, hasStatus: boolean): string {
+  const { metadata: _m, status, ...rest } = o;
+  return canonicalJson(hasStatus ? rest : { ...rest, status });
 }
 
 export function matches(obj: JsonObject, namespace: string | undefined, opts: ListOptions): boolean {
@@ -347,7 +347,7 @@ export class ObjectApi {
     nm.resourceVersion = om.resourceVersion ?? null;
     if (r.tracksGeneration) {
       nm.generation = typeof om.generation === 'number' ? om.generation : 1;
-      if (specPart(next) !== specPart(old)) nm.generation = (om.generation as number) + 1;
+      if (specPart(next, r.hasStatus) !== specPart(old, r.hasStatus)) nm.generation = (om.generation as number) + 1;
     }
     if (canonicalJson(next) === canonicalJson(old)) return old; // no-op: nothing written, no event
     const finalizers = Array.isArray(nm.finalizers) ? nm.finalizers : [];

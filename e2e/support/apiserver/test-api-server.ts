@@ -12,7 +12,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HandlerConfig, RequestLogEntry, Verb } from './http-handler.ts';
+import type { Fault, HandlerConfig, RequestLogEntry, Verb } from './http-handler.ts';
 import { loadCrdManifests } from './crd.ts';
 import { handleRequest } from './http-handler.ts';
 import { ObjectApi } from './objects.ts';
@@ -68,6 +68,7 @@ export class TestApiServer {
   readonly #opts: TestApiServerOptions;
   readonly #watches = new Set<WatchStream>();
   readonly #writes = new Map<string, number>();
+  readonly #faults: Fault[] = [];
   #server: HttpServer | undefined;
   #port: number;
   #seq = 0;
@@ -141,7 +142,7 @@ export class TestApiServer {
     };
     const handler = (req: Parameters<typeof handleRequest>[1], res: Parameters<typeof handleRequest>[2]): void => {
       void handleRequest({
-        objects: this.objects, config, watches: this.#watches,
+        objects: this.objects, config, watches: this.#watches, faults: this.#faults,
         log: (e) => this.#record({ seq: ++this.#seq, atMs: Date.now(), ...e }),
         control: (path, method, query, res) => this.#control(path, method, query, res),
       }, req, res);
@@ -185,6 +186,19 @@ export class TestApiServer {
   /** Forget all watch history: any watch or exact list from an older resourceVersion gets 410 Expired. */
   compact(): void {
     this.store.compact();
+  }
+
+  /**
+   * Make the next `count` requests matching verb/resource ("services", "services/status") fail with a
+   * Status: 500 InternalError, 503 ServiceUnavailable, 429 TooManyRequests (with Retry-After), 409...
+   */
+  injectFault(f: { verb?: Verb; resource?: string; httpCode: number; reason: Fault['reason']; count?: number; retryAfterSeconds?: number }): void {
+    this.#faults.push({ verb: f.verb, resource: f.resource, httpCode: f.httpCode, reason: f.reason, remaining: f.count ?? 1,
+      retryAfterSeconds: f.retryAfterSeconds });
+  }
+
+  clearFaults(): void {
+    this.#faults.length = 0;
   }
 
   /** Number of open watch streams. */
