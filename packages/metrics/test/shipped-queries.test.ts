@@ -90,3 +90,20 @@ test('promtool test rules: each alert fires on its scenario and stays quiet othe
   const out = execFileSync('promtool', ['test', 'rules', fixture], { encoding: 'utf8', timeout: 30_000 });
   assert.match(out, /SUCCESS/);
 });
+
+test('the dashboard has the panels issue 6 asks for', () => {
+  interface P { type: string; title: string; targets?: { expr: string; format?: string }[] }
+  const dash = JSON.parse(readFileSync(fileURLToPath(new URL('../../../charts/vipd/dashboards/vipd.json', import.meta.url)), 'utf8')) as { panels: P[]; uid: string };
+  const uses = (p: P, metric: string): boolean => (p.targets ?? []).some((t) => t.expr.includes(metric));
+  const has = (pred: (p: P) => boolean, what: string): void => assert.ok(dash.panels.some(pred), what);
+  has((p) => uses(p, 'vipd_bgp_session_state'), 'session state');
+  has((p) => uses(p, 'vipd_bgp_session_established_transitions_total'), 'flaps');
+  has((p) => uses(p, 'vipd_bgp_prefixes_announced') && (p.targets ?? []).some((t) => /by \(peer, family\)/.test(t.expr)), 'prefixes per peer');
+  has((p) => p.type === 'heatmap' && uses(p, 'vipd_event_to_wire_seconds_bucket') && p.targets!.every((t) => t.format === 'heatmap'), 'event→wire heatmap');
+  has((p) => uses(p, 'vipd_bgp_keepalive_lateness_seconds_bucket'), 'keepalive lateness');
+  has((p) => uses(p, 'vipd_announcement_decisions') && (p.targets ?? []).some((t) => /by \(reason\)/.test(t.expr)), 'decisions by reason');
+  has((p) => uses(p, 'vipd_ipam_pool_addresses_used'), 'IPAM usage');
+  assert.equal(dash.uid, 'vipd-overview');
+  const ids = dash.panels.map((p) => (p as unknown as { id: number }).id);
+  assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
+});
