@@ -128,10 +128,13 @@ test('failures exit 1 with one line on stderr; bad usage exits 2', async () => {
   } finally {
     failRoutes = false;
   }
-  assert.equal((await vipd(['peers', '--bogus'])).code, 2);
-  assert.equal((await vipd(['peers', '--url', 'ftp://x'])).code, 2);
-  assert.equal((await vipd(['routes', '--timeout', '0'])).code, 2);
-  assert.equal((await vipd(['routes', 'extra', '--url', URL_])).code, 2);
+  const usage = await Promise.all([
+    vipd(['peers', '--bogus']),
+    vipd(['peers', '--url', 'ftp://x']),
+    vipd(['routes', '--timeout', '0']),
+    vipd(['routes', 'extra', '--url', URL_]),
+  ]);
+  assert.deepEqual(usage.map((u) => u.code), [2, 2, 2, 2]);
   const help = await vipd(['status', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--url URL/);
@@ -149,12 +152,15 @@ test('https: --ca verifies the server, an unknown CA fails, --insecure skips the
     tlsApp = buildServer({ registry, status: fakeStatus(), readiness: fakeReadiness(), now: () => NOW_MS, tls: { certPath, keyPath } });
     await tlsApp.listen({ host: '127.0.0.1', port: TLS_PORT });
     const url = `https://127.0.0.1:${TLS_PORT}`;
-    const ok = await vipd(['peers', '--url', url, '--ca', certPath]);
+    const [ok, untrusted, insecure] = await Promise.all([
+      vipd(['peers', '--url', url, '--ca', certPath]),
+      vipd(['peers', '--url', url]),
+      vipd(['routes', '--url', url, '--insecure']),
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^192\.0\.2\.1\s+65000\s+Established/m);
-    const untrusted = await vipd(['peers', '--url', url]);
     assert.equal(untrusted.code, 1);
-    assert.equal((await vipd(['routes', '--url', url, '--insecure'])).code, 0);
+    assert.equal(insecure.code, 0, insecure.stderr);
   } finally {
     await tlsApp?.close();
     rmSync(dir, { recursive: true, force: true });
