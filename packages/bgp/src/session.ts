@@ -15,8 +15,9 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { realClock, type CancelTimer, type Clock } from './clock.ts';
+import { realClock, type Clock } from './clock.ts';
 import { resolveCollision } from './fsm/collision.ts';
+import { TIMER_EVENTS, ceaseNotification, eventForDecodeError, eventForMessage, frameTypeName } from './fsm/events.ts';
 import { step } from './fsm/fsm.ts';
 import { buildLocalOpen, type Negotiated } from './fsm/negotiate.ts';
 import {
@@ -25,24 +26,23 @@ import {
   type DownReason,
   type FsmAction,
   type FsmConfig,
-  type FsmConfigInput,
   type FsmEvent,
   type FsmState,
   type FsmStateName,
-  type Notification,
   type TimerName,
 } from './fsm/types.ts';
 import { noopLogger, noopMetrics, type BgpMetrics, type FamilyName, type Logger } from './observe.ts';
-import { ReceivedRoutes, type ReceivedOptions } from './received.ts';
+import { ReceivedRoutes } from './received.ts';
+import { SessionDownError, newConn, normalizeAddress, type Conn, type Direction, type EstablishedInfo, type SessionEvents, type SessionOptions, type StopOptions } from './session-types.ts';
 import { CeaseSubcode, MessageType, NotificationCode } from './wire/constants.ts';
 import { BgpNotificationError, describeNotification } from './wire/errors.ts';
 import { Framer, type Frame } from './wire/framer.ts';
 import { encodeKeepalive } from './wire/keepalive.ts';
 import { decodeMessage } from './wire/message.ts';
-import { encodeNotification, encodeShutdownCommunication } from './wire/notification.ts';
+import { encodeNotification } from './wire/notification.ts';
 import { encodeOpen } from './wire/open.ts';
 import { encodeRouteRefresh } from './wire/route-refresh.ts';
-import { DEFAULT_DECODE_CONTEXT, type AfiSafi, type BgpMessage, type UpdateMessage } from './wire/types.ts';
+import { DEFAULT_DECODE_CONTEXT, type BgpMessage } from './wire/types.ts';
 import { endOfRibFamily } from './wire/update.ts';
 
 const KEEPALIVE_BYTES = encodeKeepalive();
@@ -52,117 +52,6 @@ const YIELD_AFTER_MS = 2;
 const FRAMES_PER_SLICE = 64;
 /** How long a closing socket may take to flush before it is destroyed (real time). */
 const CLOSE_GRACE_MS = 1500;
-
-export type SessionErrorCode = 'ERR_BGP_SESSION_DOWN';
-
-/** Raised to senders when the session is not (or no longer) Established. */
-export class SessionDownError extends Error {
-  readonly code: SessionErrorCode = 'ERR_BGP_SESSION_DOWN';
-  constructor(message = 'BGP session is not established') {
-    super(message);
-    this.name = 'SessionDownError';
-  }
-}
-
-export interface SessionOptions {
-  readonly peerAddress: string;
-  readonly peerPort?: number;
-  readonly localAddress?: string;
-  /** Wanted TTL (eBGP multihop / GTSM): needs `configureSocket` (native addon); otherwise the OS default. */
-  readonly ttl?: number;
-  readonly fsm: FsmConfigInput;
-  readonly received?: ReceivedOptions;
-  readonly clock?: Clock;
-  readonly logger?: Logger;
-  readonly metrics?: BgpMetrics;
-  /** PRNG seed for connect-retry / idle-hold jitter. */
-  readonly seed?: number;
-  /** Hook for socket options Node cannot set (IP_TTL, TCP_MD5SIG): called before connect and on accept. */
-  readonly configureSocket?: (socket: net.Socket, phase: 'before-connect' | 'accepted') => void;
-  /**
-   * Creates the outgoing socket, e.g. net/sockopt.ts createPeerSocket (a descriptor with TCP-MD5 / TTL
-   * set and bound to the source address before the first SYN). When given, `localAddress` is the
-   * factory's job. A throw counts as a failed connection attempt (retried with backoff).
-   */
-  readonly createSocket?: () => net.Socket;
-}
-
-export interface EstablishedInfo {
-  readonly negotiated: Negotiated;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-}
-
-export interface RouteRefreshRequest extends AfiSafi {
-  readonly subtype: number;
-}
-
-export interface SessionEvents {
-  stateChange: [from: FsmStateName, to: FsmStateName];
-  established: [info: EstablishedInfo];
-  down: [reason: DownReason];
-  update: [message: UpdateMessage];
-  endOfRib: [family: AfiSafi];
-  routeRefresh: [request: RouteRefreshRequest];
-}
-
-export interface StopOptions {
-  /** RFC 8203 / 9003 shutdown communication (≤ 255 bytes UTF-8). */
-  readonly message?: string;
-  /** Cease subcode: 2 admin shutdown (default), 3 de-configured, 4 admin reset, 6 other config change. */
-  readonly subcode?: number;
-  /**
-   * Graceful restart (RFC 4724 §4): keep our routes at the peer. With the RFC 8538 N bit negotiated
-   * a plain Cease does that; without it the connection is closed with no NOTIFICATION at all.
-   */
-  readonly graceful?: boolean;
-}
-
-type Direction = 'outgoing' | 'incoming';
-
-interface TimerEntry {
-  readonly cancel: CancelTimer;
-  readonly due: number;
-  readonly ms: number;
-}
-
-/** One TCP connection with its own FSM instance (the main one, or a second one during a §6.8 collision). */
-interface Conn {
-  role: 'main' | 'collision';
-  cfg: FsmConfig;
-  state: FsmState;
-  socket: net.Socket | undefined;
-  direction: Direction | undefined;
-  framer: Framer;
-  readonly timers: Map<TimerName, TimerEntry>;
-  readonly queue: FsmEvent[];
-  busy: boolean;
-  paused: boolean;
-  /** The message being delivered by the current event. */
-  current: BgpMessage | undefined;
-  /** Destroy instead of a graceful end when closing (the peer stopped reading). */
-  destroyOnClose: boolean;
-  /** Replaced by the other connection: its 'down' is not a session down. */
-  replaced: boolean;
-}
-
-const TIMER_EVENTS: Readonly<Record<TimerName, FsmEvent>> = {
-  'connect-retry': { type: 'ConnectRetryTimer_Expires' },
-  hold: { type: 'HoldTimer_Expires' },
-  keepalive: { type: 'KeepaliveTimer_Expires' },
-  'idle-hold': { type: 'IdleHoldTimer_Expires' },
-  'send-hold': { type: 'SendHoldTimer_Expires' },
-  stable: { type: 'StableTimer_Expires' },
-};
-
-/** Normalises an address for comparisons (IPv4-mapped IPv6 → IPv4). */
-export function normalizeAddress(addr: string | undefined): string {
-  if (addr === undefined) return '';
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(addr);
-  return (m ? m[1]! : addr).toLowerCase();
-}
 
 /** Refuses an incoming connection: NOTIFICATION Cease/`subcode` (RFC 4486: 5 Connection Rejected), close. */
 export function rejectConnection(socket: net.Socket, subcode: number = CeaseSubcode.CONNECTION_REJECTED): void {
@@ -203,7 +92,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.log = (opts.logger ?? noopLogger).child({ component: 'session', peer: this.peerAddress });
     this.metrics = opts.metrics ?? noopMetrics;
     this.received = new ReceivedRoutes(opts.received);
-    this.main = this.newConn('main', this.cfg, initialFsmState(opts.seed ?? Math.floor(Math.random() * 2 ** 32)));
+    this.main = newConn('main', this.cfg, initialFsmState(opts.seed ?? Math.floor(Math.random() * 2 ** 32)));
     if (opts.ttl !== undefined && opts.configureSocket === undefined) {
       this.log.warn({ ttl: opts.ttl }, 'TTL requested but Node cannot set IP_TTL on TCP sockets: using the OS default (needs the native addon)');
     }
@@ -234,19 +123,19 @@ export class Session extends EventEmitter<SessionEvents> {
   stop(options: StopOptions = {}): Promise<void> {
     const n = this.main.state.negotiated;
     if (options.graceful === true && this.main.state.name !== 'Idle') {
-      if (n?.hardReset === true) this.fire(this.main, { type: 'ManualStop', notification: this.cease(options, false) });
+      if (n?.hardReset === true) this.fire(this.main, { type: 'ManualStop', notification: ceaseNotification(options, false) });
       else this.fire(this.main, { type: 'ManualStop', silent: true });
     } else {
-      this.fire(this.main, { type: 'ManualStop', notification: this.cease(options, n?.hardReset === true) });
+      this.fire(this.main, { type: 'ManualStop', notification: ceaseNotification(options, n?.hardReset === true) });
     }
-    if (this.second !== undefined) this.fire(this.second, { type: 'ManualStop', notification: this.cease(options, false) });
+    if (this.second !== undefined) this.fire(this.second, { type: 'ManualStop', notification: ceaseNotification(options, false) });
     return this.closed();
   }
 
   /** Admin reset (Cease 6/4 + message) followed by an automatic restart after the idle-hold time. */
   reset(message?: string): void {
     const n = this.main.state.negotiated;
-    this.fire(this.main, { type: 'AutomaticStop', notification: this.cease({ subcode: CeaseSubcode.ADMIN_RESET, message }, n?.hardReset === true) });
+    this.fire(this.main, { type: 'AutomaticStop', notification: ceaseNotification({ subcode: CeaseSubcode.ADMIN_RESET, message }, n?.hardReset === true) });
   }
 
   /** Peer removed from the configuration: Cease 6/3, stop, release every timer and socket. */
@@ -259,19 +148,6 @@ export class Session extends EventEmitter<SessionEvents> {
   /** Resolves when every connection being closed has closed. */
   closed(): Promise<void> {
     return Promise.all([...this.closing]).then(() => undefined);
-  }
-
-  private cease(o: StopOptions, hardReset: boolean): Notification {
-    const subcode = o.subcode ?? CeaseSubcode.ADMIN_SHUTDOWN;
-    const withText = subcode === CeaseSubcode.ADMIN_SHUTDOWN || subcode === CeaseSubcode.ADMIN_RESET;
-    let data = withText && o.message !== undefined ? encodeShutdownCommunication(o.message) : new Uint8Array(0);
-    if (!hardReset) return { code: NotificationCode.CEASE, subcode, data };
-    const wrapped = new Uint8Array(2 + data.length);
-    wrapped[0] = NotificationCode.CEASE;
-    wrapped[1] = subcode;
-    wrapped.set(data, 2);
-    data = wrapped;
-    return { code: NotificationCode.CEASE, subcode: CeaseSubcode.HARD_RESET, data };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -288,7 +164,10 @@ export class Session extends EventEmitter<SessionEvents> {
    * serialised. Rejects with SessionDownError if the session is not Established or goes down.
    */
   sendChunks(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
-    const run = this.sendChain.then(() => this.pump(chunks));
+    // Bound to the session generation of the call: data meant for a session that went down is never
+    // written to the next one.
+    const gen = this.generation;
+    const run = this.sendChain.then(() => this.pump(chunks, gen));
     this.sendChain = run.catch(() => undefined);
     return run;
   }
@@ -300,8 +179,7 @@ export class Session extends EventEmitter<SessionEvents> {
     return true;
   }
 
-  private async pump(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
-    const gen = this.generation;
+  private async pump(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, gen: number): Promise<void> {
     const check = (): net.Socket => {
       const s = this.main.socket;
       if (this.main.state.name !== 'Established' || this.generation !== gen || s === undefined) throw new SessionDownError();
@@ -338,13 +216,6 @@ export class Session extends EventEmitter<SessionEvents> {
   // ---------------------------------------------------------------------------------------------
   // Connections
 
-  private newConn(role: Conn['role'], cfg: FsmConfig, state: FsmState): Conn {
-    return {
-      role, cfg, state, socket: undefined, direction: undefined, framer: new Framer(), timers: new Map(),
-      queue: [], busy: false, paused: false, current: undefined, destroyOnClose: false, replaced: false,
-    };
-  }
-
   /** Called by the listener with a connection from this peer's address. */
   acceptIncoming(socket: net.Socket): void {
     this.opts.configureSocket?.(socket, 'accepted');
@@ -357,7 +228,7 @@ export class Session extends EventEmitter<SessionEvents> {
       // §6.8: track the second connection with its own FSM until an OPEN tells us who wins.
       const cfg: FsmConfig = { ...this.cfg, passive: true, autoRestart: false };
       const state: FsmState = { ...initialFsmState(this.main.state.rng ^ 0x5bd1e995), name: 'Active', minimalOpen: this.main.state.minimalOpen };
-      this.second = this.newConn('collision', cfg, state);
+      this.second = newConn('collision', cfg, state);
       this.attach(this.second, socket, 'incoming');
       this.fire(this.second, { type: 'TcpConnectionConfirmed' });
     } else {
@@ -470,7 +341,7 @@ export class Session extends EventEmitter<SessionEvents> {
       try {
         frame = conn.framer.next();
       } catch (err) {
-        if (err instanceof BgpNotificationError) this.fire(conn, { type: 'BGPHeaderErr', notification: toNotification(err) });
+        if (err instanceof BgpNotificationError) this.fire(conn, eventForDecodeError(err));
         else throw err;
         return;
       }
@@ -504,36 +375,19 @@ export class Session extends EventEmitter<SessionEvents> {
       msg = decodeMessage(frame, conn.state.negotiated?.decode ?? DEFAULT_DECODE_CONTEXT);
     } catch (err) {
       if (!(err instanceof BgpNotificationError)) throw err;
-      const notification = toNotification(err);
       this.log.info({ code: err.notifCode, subcode: err.notifSubcode }, 'malformed message');
-      if (err.notifCode === NotificationCode.OPEN_MESSAGE_ERROR) this.fire(conn, { type: 'BGPOpenMsgErr', notification });
-      else if (err.notifCode === NotificationCode.UPDATE_MESSAGE_ERROR) this.fire(conn, { type: 'UpdateMsgErr', notification });
-      else this.fire(conn, { type: 'BGPHeaderErr', notification });
+      this.fire(conn, eventForDecodeError(err));
       return;
     }
-    switch (msg.type) {
-      case 'open': this.fire(conn, { type: 'BGPOpen', open: msg }); break;
-      case 'keepalive': this.fire(conn, { type: 'KeepAliveMsg' }); break;
-      case 'notification': {
-        const n = { code: msg.code, subcode: msg.subcode, data: msg.data };
-        this.metrics.notificationReceived(this.peerAddress, msg.code, msg.subcode);
-        this.log.warn(
-          { code: msg.code, subcode: msg.subcode, ...(msg.shutdownMessage !== undefined ? { shutdownMessage: msg.shutdownMessage } : {}) },
-          `NOTIFICATION received: ${describeNotification(msg.code, msg.subcode)}`,
-        );
-        const isVersion = msg.code === NotificationCode.OPEN_MESSAGE_ERROR && msg.subcode === 1;
-        this.fire(conn, { type: isVersion ? 'NotifMsgVerErr' : 'NotifMsg', notification: n });
-        break;
-      }
-      case 'update':
-        conn.current = msg;
-        this.fire(conn, { type: 'UpdateMsg' });
-        break;
-      case 'route-refresh':
-        conn.current = msg;
-        this.fire(conn, { type: 'RouteRefresh' });
-        break;
+    if (msg.type === 'notification') {
+      this.metrics.notificationReceived(this.peerAddress, msg.code, msg.subcode);
+      this.log.warn(
+        { code: msg.code, subcode: msg.subcode, ...(msg.shutdownMessage !== undefined ? { shutdownMessage: msg.shutdownMessage } : {}) },
+        `NOTIFICATION received: ${describeNotification(msg.code, msg.subcode)}`,
+      );
     }
+    if (msg.type === 'update' || msg.type === 'route-refresh') conn.current = msg;
+    this.fire(conn, eventForMessage(msg));
   }
 
   private deliver(conn: Conn): void {
@@ -714,19 +568,6 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 }
 
-function toNotification(err: BgpNotificationError): Notification {
-  return { code: err.notifCode, subcode: err.notifSubcode, data: err.data };
-}
-
-function frameTypeName(type: number): 'open' | 'update' | 'notification' | 'keepalive' | 'route-refresh' | undefined {
-  switch (type) {
-    case MessageType.OPEN: return 'open';
-    case MessageType.UPDATE: return 'update';
-    case MessageType.NOTIFICATION: return 'notification';
-    case MessageType.KEEPALIVE: return 'keepalive';
-    case MessageType.ROUTE_REFRESH: return 'route-refresh';
-    default: return undefined;
-  }
-}
-
 export type { FamilyName };
+export { SessionDownError, normalizeAddress } from './session-types.ts';
+export type { EstablishedInfo, RouteRefreshRequest, SessionErrorCode, SessionEvents, SessionOptions, StopOptions } from './session-types.ts';

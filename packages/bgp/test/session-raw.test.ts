@@ -339,3 +339,46 @@ test('createSocket: the factory provides the outgoing socket; a throwing factory
   assert.equal((await c.next()).type, 1);
   assert.equal(calls, 2);
 });
+
+test('connect-retry backoff on the ManualClock: refused connections wait longer each time, within jitter', async () => {
+  // Nothing listens on this port: every attempt is refused at once (Connect → Active).
+  const port = nextPort++;
+  const clock = new ManualClock();
+  const session = new Session({
+    peerAddress: '127.0.0.1', peerPort: port, clock, seed: 9,
+    fsm: { localAs: 65000, localBgpId: '10.0.0.1', peerAs: 65001, connectRetrySec: 2, connectRetryMaxSec: 30 },
+  });
+  cleanups.push(() => session.destroy());
+  session.start();
+  const delays: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    await waitFor(() => session.state === 'Active', 3000, `refusal ${i}`);
+    delays.push(clock.nextDue()! - clock.now());
+    clock.advanceToNext();
+    assert.equal(session.state, 'Connect');
+  }
+  // Attempt n (1-based) after a refusal waits 2 × 2^(2n-1) s capped at 30 s: the Connect→Active failure and
+  // the expiry each count one attempt.
+  delays.forEach((ms, i) => {
+    const base = Math.min(30, 2 * 2 ** (2 * i + 1)) * 1000;
+    assert.ok(ms >= base * 0.75 && ms <= base, `delay ${i}: ${ms} ms vs base ${base}`);
+  });
+});
+
+test('garbage from the peer never crashes the session: some NOTIFICATION, then Idle', async () => {
+  let seed = 12345;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  for (let run = 0; run < 10; run++) {
+    const r = await rig();
+    const c = await establish(r);
+    // A valid header with a random type and length, then random bytes; or pure noise.
+    const body = Uint8Array.from({ length: 10 + Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256));
+    // Types 1 (OPEN: unexpected in Established), 2 (UPDATE), 5 (ROUTE-REFRESH), 7 and 200 (unknown).
+    const type = [1, 2, 5, 7, 200][Math.floor(rnd() * 5)]!;
+    c.send(run % 2 === 0 ? message(type, body) : body);
+    if (run % 2 === 1) c.send(new Uint8Array(4096).fill(0x11)); // make sure a full header arrives
+    await waitFor(() => r.session.state !== 'Established', 3000, 'session reacted');
+    assert.equal(r.session.state, 'Idle');
+    assert.equal(r.metrics.notificationsSent.length, 1);
+  }
+});
