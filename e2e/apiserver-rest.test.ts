@@ -36,6 +36,10 @@ describe('test API server: REST semantics through @kubernetes/client-node', () =
     const f = await failure(bad.listNamespacedService({ namespace: NS }));
     assert.equal(f.httpCode, 401);
     assert.equal(server.requests.at(-1)?.code, 401);
+    const fromFile = new k8s.KubeConfig();
+    fromFile.loadFromFile(server.kubeconfig());
+    assert.equal(fromFile.getCurrentCluster()?.server, `https://127.0.0.1:${PORT}`);
+    assert.equal((await fromFile.makeApiClient(k8s.CoreV1Api).readNamespace({ name: NS })).metadata?.name, NS);
     const core = await kc.makeApiClient(k8s.CoreApi).getAPIVersions();
     assert.deepEqual(core.versions, ['v1']);
     const groups = await kc.makeApiClient(k8s.ApisApi).getAPIVersions();

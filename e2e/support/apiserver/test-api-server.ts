@@ -73,6 +73,7 @@ export class TestApiServer {
   #port: number;
   #seq = 0;
   #tlsDir: string | undefined;
+  #kubeconfigDir: string | undefined;
   #cert: { key: Buffer; cert: Buffer } | undefined;
 
   constructor(opts: TestApiServerOptions = {}) {
@@ -261,10 +262,18 @@ export class TestApiServer {
     return path;
   }
 
-  /** Remove temporary files (the TLS key pair). */
+  /** Write a kubeconfig to `path`, or to a temporary file removed by dispose(); returns the path. */
+  kubeconfig(path?: string, namespace = 'default'): string {
+    if (path !== undefined) return this.writeKubeconfig(path, namespace);
+    this.#kubeconfigDir ??= mkdtempSync(join(tmpdir(), 'vas-kubeconfig-'));
+    return this.writeKubeconfig(join(this.#kubeconfigDir, 'kubeconfig'), namespace);
+  }
+
+  /** Remove temporary files (the TLS key pair, a temporary kubeconfig). */
   dispose(): void {
-    if (this.#tlsDir !== undefined) rmSync(this.#tlsDir, { recursive: true, force: true });
+    for (const d of [this.#tlsDir, this.#kubeconfigDir]) if (d !== undefined) rmSync(d, { recursive: true, force: true });
     this.#tlsDir = undefined;
+    this.#kubeconfigDir = undefined;
   }
 
   #tls(): { key: Buffer; cert: Buffer } {
