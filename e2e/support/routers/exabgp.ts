@@ -317,16 +317,21 @@ function exaRoute(nlri: string, nextHops: string[], a: ExaAttrs, peer: string): 
   });
 }
 
-/** ExaBGP's route text: 'route P next-hop self med … attribute [ 0xC 0xF 0xHEX ]'. */
+/**
+ * ExaBGP's route text: 'route P next-hop self med … attribute [ 0xC 0xF 0xHEX ]'. A raw attribute with
+ * a known code replaces ExaBGP's own (its attributes are keyed by code), so the matching keyword is left
+ * out: ORIGIN (1), AS_PATH (2), MED (4), LOCAL_PREF (5), COMMUNITIES (8), EXTENDED (16), LARGE (32).
+ */
 export function routeText(r: ExabgpOriginate): string {
+  const raw = new Set((r.raw ?? []).map((a) => a.code));
   const parts = [`route ${r.prefix}`, `next-hop ${r.nextHop ?? 'self'}`];
-  parts.push(`origin ${r.origin ?? 'igp'}`);
-  if (r.asPathPrepend?.length) parts.push(`as-path [ ${r.asPathPrepend.join(' ')} ]`);
-  if (r.med !== undefined) parts.push(`med ${r.med}`);
-  if (r.localPref !== undefined) parts.push(`local-preference ${r.localPref}`);
-  if (r.communities?.length) parts.push(`community [ ${r.communities.join(' ')} ]`);
-  if (r.largeCommunities?.length) parts.push(`large-community [ ${r.largeCommunities.join(' ')} ]`);
-  if (r.extCommunities?.length) {
+  if (!raw.has(1)) parts.push(`origin ${r.origin ?? 'igp'}`);
+  if (r.asPathPrepend?.length && !raw.has(2)) parts.push(`as-path [ ${r.asPathPrepend.join(' ')} ]`);
+  if (r.med !== undefined && !raw.has(4)) parts.push(`med ${r.med}`);
+  if (r.localPref !== undefined && !raw.has(5)) parts.push(`local-preference ${r.localPref}`);
+  if (r.communities?.length && !raw.has(8)) parts.push(`community [ ${r.communities.join(' ')} ]`);
+  if (r.largeCommunities?.length && !raw.has(32)) parts.push(`large-community [ ${r.largeCommunities.join(' ')} ]`);
+  if (r.extCommunities?.length && !raw.has(16)) {
     parts.push(`extended-community [ ${r.extCommunities.map((e) => e.replace(/^rt:/, 'target:').replace(/^soo:/, 'origin:')).join(' ')} ]`);
   }
   for (const a of r.raw ?? []) {
