@@ -57,7 +57,6 @@ export class FrrRouter extends RouterBase {
       if (n.bfd) L.push(` neighbor ${a} bfd profile lab`);
       if (n.multihop !== undefined) L.push(` neighbor ${a} ebgp-multihop ${n.multihop}`);
       if (n.extendedNextHop) L.push(` neighbor ${a} capability extended-nexthop`);
-      if (n.gracefulRestart) L.push(` neighbor ${a} graceful-restart`);
       if (n.interface && a.startsWith('fe80')) L.push(` neighbor ${a} interface ${n.interface}`);
     }
     for (const fam of ['ipv4', 'ipv6'] as const) {
