@@ -14,22 +14,21 @@ import { Writer, parseIpv4 } from './writer.ts';
 /** Size of the fixed OPEN fields after the header: version, My AS, Hold Time, BGP Identifier, Opt Parm Len. */
 const OPEN_FIXED = 10;
 
-function badOpenLength(messageLength: number): BgpNotificationError {
-  // The parameters do not end where the message does. RFC 4271 names no subcode for this; like BIRD
-  // (bgp_rx_open: `len != 29 + pkt[28]` → bgp_error(conn, 1, 2, length)) we report Bad Message Length
-  // with the Length field as data, as §6.1 requires for that subcode.
+function shortOpen(messageLength: number): BgpNotificationError {
+  // Only reachable when called without the framer, which already enforces OPEN ≥ 29 (RFC 4271 §6.1).
   return new BgpNotificationError(
     NotificationCode.MESSAGE_HEADER_ERROR,
     HeaderErrorSubcode.BAD_MESSAGE_LENGTH,
     Uint8Array.of(messageLength >>> 8, messageLength & 0xff),
-    'optional parameters length disagrees with the message length',
+    'OPEN shorter than 29 bytes',
   );
 }
 
 /** Decodes an OPEN body buf[start, end) (after the 19-byte header). */
-export function decodeOpen(buf: Uint8Array, start: number, end: number): OpenMessage {
+export function decodeOpen(buf: Uint8Array, start: number, messageEnd: number): OpenMessage {
+  let end = messageEnd;
   const messageLength = end - start + HEADER_LENGTH;
-  if (end - start < OPEN_FIXED) throw badOpenLength(messageLength);
+  if (end - start < OPEN_FIXED) throw shortOpen(messageLength);
   const version = buf[start]!;
   // RFC 4271 §6.2: an unsupported version is Unsupported Version Number; the Data field is a 2-octet
   // unsigned integer naming the largest locally supported version (we support only 4).
@@ -44,16 +43,21 @@ export function decodeOpen(buf: Uint8Array, start: number, end: number): OpenMes
 
   // RFC 9072 §2: Non-Ext OP Len 255 followed by Non-Ext OP Type 255 announces the extended format:
   // a 2-octet Extended Opt. Parm. Length, and a 2-octet length in every parameter.
+  //
+  // Optional parameters that run past the message are malformed parameters: RFC 4271 §6.2 → 2/0
+  // (Unspecific). Bytes after the parameters are ignored. Both choices are what BIRD 2.0.12 and FRR 8.4
+  // answer to the same bytes (e2e/open-errors-routers.test.ts); RFC 4271 names no error for either.
   const extended = optLen === 255 && p < end && buf[p] === OptionalParamType.EXTENDED_LENGTH;
   let paramsEnd: number;
   if (extended) {
-    if (end - p < 3) throw badOpenLength(messageLength);
+    if (end - p < 3) throw malformedOpen('extended optional parameters length missing');
     paramsEnd = p + 3 + ((buf[p + 1]! << 8) | buf[p + 2]!);
     p += 3;
   } else {
     paramsEnd = p + optLen;
   }
-  if (paramsEnd !== end) throw badOpenLength(messageLength);
+  if (paramsEnd > end) throw malformedOpen('optional parameters run past the message');
+  end = paramsEnd;
 
   const capabilities: Capability[] = [];
   const otherParams: { type: number; value: Uint8Array }[] = [];
