@@ -269,7 +269,9 @@ async function runScenario(s: Scenario, set: FixtureSet, n: number): Promise<voi
     }
     const who = (addr: string) => labels.get(addr) ?? { name: 'unknown', label: addr };
     const before = set.size();
-    for (const f of cap.flows()) {
+    // a stable order (not capture order) so regenerated file names (open, open-2…) do not shuffle
+    const flows = [...cap.flows()].sort((x, y) => `${x.src}|${x.dst}`.localeCompare(`${y.src}|${y.dst}`) || x.messages[0].tsUs - y.messages[0].tsUs);
+    for (const f of flows) {
       for (const m of f.messages) set.add({ scenario: s.name, session: s.session, pcap: pcapName, who, as4: s.as4 }, f.src, f.dst, f.sport, f.dport, m);
     }
     console.log(`${s.name}: ${cap.flows().length} flows, ${set.size() - before} new distinct messages (${va} / ${vb})`);
