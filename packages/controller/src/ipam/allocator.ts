@@ -100,6 +100,8 @@ const fail = (reason: IpamFailureReason, message: string): AllocationResult => (
 export class Allocator {
   private pools: PoolSpec[] = [];
   private readonly holders = new Map<string, Holder>();
+  /** Held addresses per "pool/family", kept with the holders so usage() is O(pools). */
+  private readonly usedCount = new Map<string, number>();
   private readonly assignments = new Map<string, Assignment>();
   /** Next address to try per pool range, so allocation is amortised O(1) rather than a scan from the start. */
   private readonly cursors = new Map<string, bigint>();
@@ -156,23 +158,28 @@ export class Allocator {
       const h = this.holders.get(ip);
       if (h === undefined) continue;
       h.tenants.delete(key);
-      if (h.tenants.size === 0) this.holders.delete(ip);
+      if (h.tenants.size === 0) {
+        this.holders.delete(ip);
+        this.count(h.pool, ip, -1);
+      }
     }
   }
 
   /** Services whose addresses are no longer inside a pool that would give them out (after a pool change). */
   misfits(requests: ReadonlyMap<string, AllocationRequest>): string[] {
     const out: string[] = [];
-    for (const [key, a] of this.assignments) {
-      const req = requests.get(key);
-      if (req === undefined) continue;
-      const allowed = a.ips.every((ip) => {
-        const pool = this.poolHolding(ip);
-        return pool !== undefined && (req.requestedIps.length > 0 || this.poolAllows(pool, req));
-      });
-      if (!allowed) out.push(key);
-    }
+    for (const [key, req] of requests) if (this.isMisfit(req)) out.push(key);
     return out.sort();
+  }
+
+  /** Whether this Service holds an address outside every pool that would give it out (O(its addresses)). */
+  isMisfit(req: AllocationRequest): boolean {
+    const a = this.assignments.get(req.key);
+    if (a === undefined) return false;
+    return !a.ips.every((ip) => {
+      const pool = this.poolHolding(ip);
+      return pool !== undefined && (req.requestedIps.length > 0 || this.poolAllows(pool, req));
+    });
   }
 
   usage(): PoolUsage[] {
@@ -183,9 +190,7 @@ export class Allocator {
         if (ranges.length === 0) continue;
         let total = 0n;
         for (const r of ranges) total += usableInRange(r, pool.avoidBuggyIPs);
-        let used = 0;
-        for (const [ip, h] of this.holders) if (h.pool === pool.name && familyOf(ip) === family) used++;
-        out.push({ pool: pool.name, family, total, used });
+        out.push({ pool: pool.name, family, total, used: this.usedCount.get(`${pool.name}/${family}`) ?? 0 });
       }
     }
     return out;
@@ -193,12 +198,18 @@ export class Allocator {
 
   // -------------------------------------------------------------------------------------------
 
+  private count(pool: string, ip: string, delta: number): void {
+    const k = `${pool}/${familyOf(ip)}`;
+    this.usedCount.set(k, (this.usedCount.get(k) ?? 0) + delta);
+  }
+
   private take(req: AllocationRequest, ips: readonly string[], pool: string): void {
     for (const ip of ips) {
       let h = this.holders.get(ip);
       if (h === undefined) {
         h = { pool, sharingKey: req.sharingKey, tenants: new Map() };
         this.holders.set(ip, h);
+        this.count(pool, ip, 1);
       }
       h.tenants.set(req.key, { ports: req.ports, trafficPolicy: req.trafficPolicy, selectorKey: req.selectorKey });
     }

@@ -62,6 +62,7 @@ export class IpamController {
   private readonly waiting = new Set<string>();
   private readonly poolStatus = new Map<string, string>();
   private poolSetFingerprint = '';
+  private poolTimer: NodeJS.Timeout | undefined;
   /** Writes made (status patches and events), for the bench and tests. */
   writes = 0;
 
@@ -127,6 +128,7 @@ export class IpamController {
   }
 
   async stop(): Promise<void> {
+    if (this.poolTimer !== undefined) clearTimeout(this.poolTimer);
     this.queue.stop();
     await this.elector.stop();
     for (const w of [this.services, this.namespaces, this.pools, this.settings]) w.stop();
@@ -255,7 +257,7 @@ export class IpamController {
     // A Service that moved also freed its old address.
     if (result.ok && result.changed) {
       if (held !== undefined) this.released();
-      else this.queue.add(POOLS_KEY);
+      else this.schedulePools();
     }
     await this.report(svc, result);
   }
@@ -266,7 +268,7 @@ export class IpamController {
     let cond: Reported;
     let ingress = svc.status?.loadBalancer?.ingress ?? [];
     if (result.ok) {
-      const misfit = this.allocator.misfits(new Map([[key, this.requestFor(svc)]])).length > 0;
+      const misfit = this.allocator.isMisfit(this.requestFor(svc));
       cond = misfit
         ? { status: 'False', reason: 'PoolChanged', message: `${result.ips.join(', ')} is no longer in a pool that serves this Service; it keeps the address until the Service is changed or deleted` }
         : { status: 'True', reason: 'Allocated', message: `${result.ips.join(', ')} from pool ${result.pool || '(none)'}` };
@@ -294,8 +296,17 @@ export class IpamController {
 
   /** An address went back to a pool: the pool status changes and waiting Services may now fit. */
   private released(): void {
-    this.queue.add(POOLS_KEY);
+    this.schedulePools();
     for (const key of this.waiting) this.queue.add(key);
+  }
+
+  /** Pool usage changed: refresh pool status at most every 250 ms (status is a summary, not a trigger). */
+  private schedulePools(): void {
+    if (this.poolTimer !== undefined) return;
+    this.poolTimer = setTimeout(() => {
+      this.poolTimer = undefined;
+      this.queue.add(POOLS_KEY);
+    }, 250);
   }
 
   private async patchStatus(ns: string, name: string, ingress: readonly k8s.V1LoadBalancerIngress[], cond: Reported | undefined): Promise<void> {
