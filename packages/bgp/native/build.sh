@@ -10,5 +10,5 @@ done
 [ -n "$inc" ] || { echo "native: node_api.h not found (install Node's headers)" >&2; exit 1; }
 mkdir -p build
 cc -O2 -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -fPIC -shared -fvisibility=hidden \
-  -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=sockopt -I"$inc" sockopt.c -o build/sockopt.node.tmp
+  -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=sockopt -I"$inc" sockopt.c udp.c -o build/sockopt.node.tmp
 mv build/sockopt.node.tmp build/sockopt.node

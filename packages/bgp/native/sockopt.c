@@ -213,6 +213,8 @@ static napi_value tcp_ao_available(napi_env env, napi_callback_info info) {
   return out;
 }
 
+void udp_register(napi_env env, napi_value exports); /* udp.c: BFD datagrams */
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createTcpSocket", NULL, create_tcp_socket, NULL, NULL, NULL, napi_default, NULL},
@@ -224,6 +226,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"tcpAoAvailable", NULL, tcp_ao_available, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  udp_register(env, exports);
   return exports;
 }
 

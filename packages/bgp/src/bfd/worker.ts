@@ -1,0 +1,215 @@
+// The BFD worker thread: owns every BFD socket and state machine so BFD timers never wait behind route
+// work on the main thread (the control-plane stall of BGP.md "Timers and liveness"). One loop: a
+// blocking poll() in the addon until the next timer (at most POLL_CAP_MS, so control messages from the
+// main thread — read with receiveMessageOnPort — are seen promptly), then received datagrams, then due
+// timers. Sends with TTL 255; single-hop sessions drop datagrams whose TTL is not 255 (RFC 5881 §5).
+// Transitions are posted to the main thread as they happen.
+
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { randomInt } from 'node:crypto';
+import { decodeBfdPacket, encodeBfdPacket, type BfdPacket } from './packet.ts';
+import { detectionTimeUs, initialBfdSession, stepBfd, txIntervalUs, type BfdEvent, type BfdSession } from './fsm.ts';
+import { BFD_PORT_MULTI_HOP, BFD_PORT_SINGLE_HOP, type BfdPeerSpec, type BfdSessionSnapshot, type FromWorker, type ToWorker } from './protocol.ts';
+import { loadUdpAddon } from './udp.ts';
+
+/** Longest blocking wait; bounds how late a control message (add, remove, snapshot) is seen. */
+const POLL_CAP_MS = 20;
+
+interface Entry {
+  readonly spec: BfdPeerSpec;
+  fsm: BfdSession;
+  readonly txFd: number;
+  readonly rxKey: string;
+  readonly peerPort: number;
+  txDue: number | undefined;
+  detectDue: number | undefined;
+  sent: number;
+  received: number;
+  droppedTtl: number;
+  discarded: number;
+  ups: number;
+  downs: number;
+  latenessMaxMs: number;
+}
+
+const port = (workerData as { port: MessagePort }).port;
+const addon = loadUdpAddon();
+const entries = new Map<string, Entry>();
+const byDiscr = new Map<number, Entry>();
+/** Receive sockets by "localAddress|port", with the sessions using each. */
+const rxSockets = new Map<string, { fd: number; users: number }>();
+const rxByFd = new Map<number, string>();
+let running = true;
+
+const post = (m: FromWorker) => port.postMessage(m);
+const now = () => performance.now();
+
+function newDiscriminator(): number {
+  for (;;) {
+    const d = randomInt(1, 0xffffffff);
+    if (!byDiscr.has(d)) return d;
+  }
+}
+
+function add(spec: BfdPeerSpec): void {
+  if (entries.has(spec.id)) remove(spec.id);
+  const listenPort = spec.listenPort ?? (spec.multihop ? BFD_PORT_MULTI_HOP : BFD_PORT_SINGLE_HOP);
+  const rxKey = `${spec.localAddress}|${listenPort}`;
+  let txFd = -1;
+  try {
+    let rx = rxSockets.get(rxKey);
+    if (rx === undefined) {
+      rx = { fd: addon.udpSocket(spec.localAddress, listenPort, 255).fd, users: 0 };
+      rxSockets.set(rxKey, rx);
+      rxByFd.set(rx.fd, rxKey);
+    }
+    // RFC 5881 §4: source port 49152..65535, the same for the whole session; §5: TTL 255 on send.
+    txFd = addon.udpSocket(spec.localAddress, 0, 255).fd;
+    rx.users++;
+  } catch (err) {
+    if (txFd >= 0) addon.closeFd(txFd);
+    const e = err as { code?: string; message?: string };
+    post({ type: 'error', id: spec.id, code: e.code ?? 'ERR_BFD_SOCKET', message: e.message ?? String(err) });
+    return;
+  }
+  const e: Entry = {
+    spec, fsm: initialBfdSession(newDiscriminator(), spec.timers, spec.passive === true), txFd, rxKey,
+    peerPort: spec.peerPort ?? (spec.multihop ? BFD_PORT_MULTI_HOP : BFD_PORT_SINGLE_HOP),
+    txDue: undefined, detectDue: undefined, sent: 0, received: 0, droppedTtl: 0, discarded: 0, ups: 0, downs: 0, latenessMaxMs: 0,
+  };
+  entries.set(spec.id, e);
+  byDiscr.set(e.fsm.localDiscr, e);
+  apply(e, { type: 'start' });
+}
+
+function remove(id: string): void {
+  const e = entries.get(id);
+  if (e === undefined) return;
+  // §6.8.16-style courtesy: tell the remote we are going away administratively before closing.
+  if (e.fsm.state !== 'AdminDown') apply(e, { type: 'admin-down' });
+  entries.delete(id);
+  byDiscr.delete(e.fsm.localDiscr);
+  addon.closeFd(e.txFd);
+  const rx = rxSockets.get(e.rxKey);
+  if (rx !== undefined && --rx.users === 0) {
+    rxSockets.delete(e.rxKey);
+    rxByFd.delete(rx.fd);
+    addon.closeFd(rx.fd);
+  }
+}
+
+function apply(e: Entry, ev: BfdEvent): void {
+  const r = stepBfd(e.fsm, ev, Math.random());
+  e.fsm = r.state;
+  const t = now();
+  for (const a of r.actions) {
+    switch (a.type) {
+      case 'send':
+        send(e, a.packet);
+        break;
+      case 'arm':
+        if (a.timer === 'tx') e.txDue = t + a.ms;
+        else e.detectDue = t + a.ms;
+        break;
+      case 'disarm':
+        if (a.timer === 'tx') e.txDue = undefined;
+        else e.detectDue = undefined;
+        break;
+      case 'state':
+        if (a.to === 'Up') e.ups++;
+        if (a.from === 'Up') e.downs++;
+        post({ type: 'state', id: e.spec.id, from: a.from, to: a.to, diag: a.diag, atMs: Date.now() });
+        break;
+      case 'discard':
+        e.discarded++;
+        break;
+    }
+  }
+}
+
+function send(e: Entry, p: BfdPacket): void {
+  if (addon.udpSend(e.txFd, e.spec.peerAddress, e.peerPort, Buffer.from(encodeBfdPacket(p)))) e.sent++;
+}
+
+function receiveOn(fd: number): void {
+  const key = rxByFd.get(fd);
+  if (key === undefined) return;
+  for (let i = 0; i < 256; i++) {
+    const d = addon.udpRecv(fd);
+    if (d === null) return;
+    let p: BfdPacket;
+    try {
+      p = decodeBfdPacket(d.data);
+    } catch {
+      const any = [...entries.values()].find((x) => x.rxKey === key && x.spec.peerAddress === d.address);
+      if (any !== undefined) any.discarded++;
+      continue;
+    }
+    const e: Entry | undefined = p.yourDiscriminator !== 0
+      ? byDiscr.get(p.yourDiscriminator)
+      : [...entries.values()].find((x) => x.rxKey === key && x.spec.peerAddress === d.address);
+    if (e === undefined || e.rxKey !== key || e.spec.peerAddress !== d.address) continue;
+    // RFC 5881 §5: single-hop packets MUST arrive with TTL 255 (GTSM); RFC 5883 §5: multihop may check
+    // a configured minimum.
+    const minTtl = e.spec.multihop ? 256 - (e.spec.maxHops ?? 255) : 255;
+    if (d.ttl < minTtl) {
+      e.droppedTtl++;
+      continue;
+    }
+    e.received++;
+    apply(e, { type: 'rx', packet: p });
+  }
+}
+
+function runTimers(): void {
+  const t = now();
+  for (const e of entries.values()) {
+    if (e.detectDue !== undefined && e.detectDue <= t) {
+      e.detectDue = undefined;
+      apply(e, { type: 'detect-timer' });
+    }
+    if (e.txDue !== undefined && e.txDue <= t) {
+      e.latenessMaxMs = Math.max(e.latenessMaxMs, t - e.txDue);
+      e.txDue = undefined;
+      apply(e, { type: 'tx-timer' });
+    }
+  }
+}
+
+function snapshot(e: Entry): BfdSessionSnapshot {
+  return {
+    id: e.spec.id, peerAddress: e.spec.peerAddress, localAddress: e.spec.localAddress, state: e.fsm.state,
+    localDiag: e.fsm.localDiag, remoteState: e.fsm.remoteState, localDiscriminator: e.fsm.localDiscr,
+    remoteDiscriminator: e.fsm.remoteDiscr, txIntervalMs: txIntervalUs(e.fsm) / 1000, detectTimeMs: detectionTimeUs(e.fsm) / 1000,
+    packetsSent: e.sent, packetsReceived: e.received, droppedTtl: e.droppedTtl, discarded: e.discarded,
+    upTransitions: e.ups, downTransitions: e.downs, txLatenessMaxMs: Math.round(e.latenessMaxMs * 100) / 100,
+  };
+}
+
+function control(m: ToWorker): void {
+  switch (m.type) {
+    case 'add': add(m.spec); break;
+    case 'remove': remove(m.id); break;
+    case 'set-timers': { const e = entries.get(m.id); if (e !== undefined) apply(e, { type: 'set-timers', timers: m.timers }); break; }
+    case 'admin': { const e = entries.get(m.id); if (e !== undefined) apply(e, { type: m.down ? 'admin-down' : 'admin-up' }); break; }
+    case 'snapshot': post({ type: 'snapshot', reqId: m.reqId, sessions: [...entries.values()].map(snapshot) }); break;
+    case 'stop': running = false; break;
+  }
+}
+
+post({ type: 'ready' });
+while (running) {
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) control(m.message as ToWorker);
+  if (!running) break;
+  let next = now() + POLL_CAP_MS;
+  for (const e of entries.values()) {
+    if (e.txDue !== undefined) next = Math.min(next, e.txDue);
+    if (e.detectDue !== undefined) next = Math.min(next, e.detectDue);
+  }
+  const wait = Math.max(0, Math.ceil(next - now()));
+  const ready = addon.pollReadable([...rxByFd.keys()], wait);
+  for (const fd of ready) receiveOn(fd);
+  runTimers();
+}
+for (const id of [...entries.keys()]) remove(id);
+port.close();
