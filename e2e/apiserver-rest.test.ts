@@ -281,14 +281,16 @@ describe('test API server: REST semantics through @kubernetes/client-node', () =
     const co = kc.makeApiClient(k8s.CustomObjectsApi);
     const g = { group: 'vipd.io', version: 'v1alpha1', plural: 'bgppeers' };
     const peer = await co.createClusterCustomObject({ ...g, body: {
-      apiVersion: 'vipd.io/v1alpha1', kind: 'BGPPeer', metadata: { name: 'tor1' }, spec: { address: '192.0.2.1', asn: 65001 }, status: { bogus: true },
+      apiVersion: 'vipd.io/v1alpha1', kind: 'BGPPeer', metadata: { name: 'tor1' }, spec: { address: '192.0.2.1', asn: 65001, localAsn: 65000 },
+      status: { conditions: [] },
     } }) as { metadata: { generation: number; resourceVersion: string }; status?: unknown };
     assert.equal(peer.metadata.generation, 1);
     assert.equal(peer.status, undefined);
-    const st = await co.patchClusterCustomObjectStatus({ ...g, name: 'tor1', body: { status: { conditions: [{ type: 'Accepted', status: 'True' }] } } }, merge) as
+    const accepted = { type: 'Accepted', status: 'True', reason: 'Valid', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    const st = await co.patchClusterCustomObjectStatus({ ...g, name: 'tor1', body: { status: { conditions: [accepted] } } }, merge) as
       { metadata: { generation: number } };
     assert.equal(st.metadata.generation, 1);
-    const sp = await co.patchClusterCustomObject({ ...g, name: 'tor1', body: { spec: { holdTimeSec: 9 } } }, merge) as
+    const sp = await co.patchClusterCustomObject({ ...g, name: 'tor1', body: { spec: { holdTimeSec: 9 }, status: { conditions: [] } } }, merge) as
       { metadata: { generation: number }; status: { conditions: unknown[] } };
     assert.equal(sp.metadata.generation, 2);
     assert.equal(sp.status.conditions.length, 1);

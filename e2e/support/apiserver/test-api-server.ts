@@ -5,7 +5,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server as HttpServer, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fault, HandlerConfig, RequestLogEntry, Verb } from './http-handler.ts';
-import { loadCrdManifests } from './crd.ts';
+import { loadCrdManifests, VIPD_CHART_CRDS_DIR } from './crd.ts';
 import { handleRequest } from './http-handler.ts';
 import { ObjectApi } from './objects.ts';
 import type { Json, JsonObject } from './patch.ts';
@@ -52,11 +52,17 @@ export type TestApiServerOptions = {
   readonly tooLargeWaitMs?: number;
   readonly extraCrds?: readonly CrdSpec[];
   /**
-   * CustomResourceDefinition YAML files or directories (e.g. VIPD_CHART_CRDS_DIR): their kinds are
-   * served with schema pruning, defaulting and validation, replacing the generic vipd.io rows.
+   * CustomResourceDefinition YAML files or directories: their kinds are served with schema pruning,
+   * defaulting and validation, replacing the generic vipd.io rows. Default: vipd's chart CRDs
+   * (charts/vipd/crds) when present, as a real cluster would have them installed; [] for the generic
+   * table only (no schemas).
    */
   readonly crdManifests?: readonly string[];
 };
+
+function defaultCrdManifests(): string[] {
+  return existsSync(VIPD_CHART_CRDS_DIR) ? [VIPD_CHART_CRDS_DIR] : [];
+}
 
 const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
@@ -81,7 +87,7 @@ export class TestApiServer {
     this.#port = opts.port ?? 0;
     this.token = opts.token ?? randomBytes(24).toString('hex');
     this.store = new Store({ historyLimit: opts.historyLimit });
-    this.objects = new ObjectApi(this.store, defaultRegistry(opts.extraCrds, loadCrdManifests(opts.crdManifests ?? [])));
+    this.objects = new ObjectApi(this.store, defaultRegistry(opts.extraCrds, loadCrdManifests(opts.crdManifests ?? defaultCrdManifests())));
     const ns = this.resource('v1', 'namespaces');
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       this.objects.create(ns, '', { metadata: { name } });
@@ -208,6 +214,7 @@ export class TestApiServer {
   }
 
   #record(e: RequestLogEntry): void {
+    if (process.env.VAS_DEBUG === '1' && e.code >= 400) process.stderr.write(`vas ${e.code} ${e.verb} ${e.path}\n`);
     this.requests.push(e);
     const limit = this.#opts.requestLogLimit ?? 100_000;
     if (this.requests.length > limit) this.requests.splice(0, this.requests.length - limit);
