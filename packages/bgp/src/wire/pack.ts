@@ -109,11 +109,18 @@ function finishMessage(buf: Uint8Array, len: number): Uint8Array {
   return buf.slice(0, len);
 }
 
+/** Write cursor shared by one packing run and its `fill` calls (one object per run, not per prefix). */
+interface Cursor {
+  pos: number;
+}
+
 /**
- * Writes prefixes of `afi` from index `i` into buf[pos, limit); returns [next index, new position].
- * Stops at the first prefix that does not fit. Validates each prefix (family, length range).
+ * Writes prefixes of `afi` from index `i` into buf[at.pos, limit), advancing `at.pos`; returns the
+ * index of the first prefix not written. Stops at the first prefix that does not fit. Validates each
+ * prefix (family, length range).
  */
-function fill(prefixes: readonly Prefix[], i: number, afi: AfiCode, addPath: boolean, buf: Uint8Array, pos: number, limit: number): number {
+function fill(prefixes: readonly Prefix[], i: number, afi: AfiCode, addPath: boolean, buf: Uint8Array, at: Cursor, limit: number): number {
+  let pos = at.pos;
   const max = afi === Afi.IPV4 ? 32 : 128;
   const idLen = addPath ? 4 : 0;
   const n = prefixes.length;
@@ -139,11 +146,9 @@ function fill(prefixes: readonly Prefix[], i: number, afi: AfiCode, addPath: boo
     if ((len & 7) !== 0) buf[pos + nbytes - 1]! &= (0xff00 >>> (len & 7)) & 0xff;
     pos += nbytes;
   }
-  packPos = pos;
+  at.pos = pos;
   return i;
 }
-/** Second return value of `fill` (module-local to avoid allocating a tuple per message). */
-let packPos = 0;
 
 function* packClassic(prefixes: readonly Prefix[], block: Uint8Array, ctx: EncodeContext, max: number, withdraw: boolean): Generator<Uint8Array> {
   const addPath = ctx.addPathSend.has(familyKey(Afi.IPV4, Safi.UNICAST));
@@ -151,14 +156,16 @@ function* packClassic(prefixes: readonly Prefix[], block: Uint8Array, ctx: Encod
   writeHeader(buf);
   const fixed = HEADER_LENGTH + 4 + block.length;
   if (fixed + (addPath ? 5 : 1) + 4 > max) throw new BgpEncodeError('attributes leave no room for NLRI');
+  const at: Cursor = { pos: 0 };
   let i = 0;
   for (;;) {
     let pos: number;
     let next: number;
     if (withdraw) {
       // Withdrawn Routes Length, routes, Total Path Attribute Length 0.
-      next = fill(prefixes, i, Afi.IPV4, addPath, buf, HEADER_LENGTH + 2, max - 2);
-      pos = packPos;
+      at.pos = HEADER_LENGTH + 2;
+      next = fill(prefixes, i, Afi.IPV4, addPath, buf, at, max - 2);
+      pos = at.pos;
       const wLen = pos - HEADER_LENGTH - 2;
       buf[HEADER_LENGTH] = wLen >>> 8;
       buf[HEADER_LENGTH + 1] = wLen & 0xff;
@@ -170,8 +177,9 @@ function* packClassic(prefixes: readonly Prefix[], block: Uint8Array, ctx: Encod
       buf[HEADER_LENGTH + 2] = block.length >>> 8;
       buf[HEADER_LENGTH + 3] = block.length & 0xff;
       buf.set(block, HEADER_LENGTH + 4);
-      next = fill(prefixes, i, Afi.IPV4, addPath, buf, fixed, max);
-      pos = packPos;
+      at.pos = fixed;
+      next = fill(prefixes, i, Afi.IPV4, addPath, buf, at, max);
+      pos = at.pos;
     }
     if (next === i || pos === fixed) return;
     i = next;
@@ -207,10 +215,12 @@ function* packMp(
   }
   const nlriAt = p;
   if (nlriAt + block.length + (addPath ? 5 : 1) + 16 > max) throw new BgpEncodeError('attributes leave no room for NLRI');
+  const at: Cursor = { pos: 0 };
   let i = 0;
   for (;;) {
-    const next = fill(prefixes, i, afi, addPath, buf, nlriAt, max - block.length);
-    let end = packPos;
+    at.pos = nlriAt;
+    const next = fill(prefixes, i, afi, addPath, buf, at, max - block.length);
+    let end = at.pos;
     if (next === i || end === nlriAt) return;
     i = next;
     const valueLen = end - valueAt;
