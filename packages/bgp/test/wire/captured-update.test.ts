@@ -33,14 +33,34 @@ const typeOf = (c: Captured) => hex(c.hex)[18];
 /** "bird → frr (…)" → "bird". */
 const sender = (c: Captured) => c.direction.split(' ')[0]!;
 
-function opensOf(scenario: string): Map<string, OpenMessage> {
-  const m = new Map<string, OpenMessage>();
-  for (const c of fixtures) {
-    if (c.scenario !== scenario || typeOf(c) !== 1) continue;
-    const b = hex(c.hex);
-    m.set(sender(c), decodeOpen(b, 19, b.length));
-  }
-  return m;
+/** "bird → frr (10.0.0.1:179 → 10.0.0.2:4000)" → ["10.0.0.1:179", "10.0.0.2:4000"]. */
+function flowOf(c: Captured): [string, string] | undefined {
+  const m = /\(([^ ]+) → ([^ )]+)\)/.exec(c.direction);
+  return m === null ? undefined : [m[1]!, m[2]!];
+}
+
+function openOf(c: Captured): OpenMessage {
+  const b = hex(c.hex);
+  return decodeOpen(b, 19, b.length);
+}
+
+/**
+ * The OPENs of the session an UPDATE was sent on: matched by TCP flow (the sender's OPEN on the same
+ * flow, the receiver's on the reverse flow); an OPEN missing because identical bytes were kept under
+ * another fixture falls back to the same router's OPEN in the scenario.
+ */
+function opensFor(c: Captured): { from?: OpenMessage; to?: OpenMessage } {
+  const opens = fixtures.filter((o) => o.scenario === c.scenario && typeOf(o) === 1);
+  const flow = flowOf(c);
+  const same = (o: Captured, a: string, b: string) => {
+    const f = flowOf(o);
+    return f !== undefined && f[0] === a && f[1] === b;
+  };
+  let from = flow && opens.find((o) => same(o, flow[0], flow[1]));
+  let to = flow && opens.find((o) => same(o, flow[1], flow[0]));
+  from ??= opens.find((o) => sender(o) === sender(c));
+  to ??= opens.find((o) => sender(o) !== sender(c));
+  return { from: from && openOf(from), to: to && openOf(to) };
 }
 
 const caps = (o: OpenMessage | undefined) => o?.capabilities ?? [];
@@ -52,9 +72,7 @@ const asOf = (o: OpenMessage | undefined) => {
 
 /** The negotiated state for UPDATEs sent by `from` in `scenario` (RFC 6793 §4, RFC 8654, RFC 7911 §4). */
 function contexts(c: Captured): { d: DecodeContext; e: EncodeContext; known: boolean } {
-  const opens = opensOf(c.scenario);
-  const from = opens.get(sender(c));
-  const to = [...opens.entries()].find(([k]) => k !== sender(c))?.[1];
+  const { from, to } = opensFor(c);
   const known = from !== undefined && to !== undefined;
   const fourOctetAs = known ? has(from, 'four-octet-as') && has(to, 'four-octet-as') : true;
   const extendedMessage = known && has(from, 'extended-message') && has(to, 'extended-message');
@@ -115,7 +133,8 @@ describe('captured UPDATEs from real routers', { skip: fixtures.length === 0 ? '
   let exact = 0;
   for (const c of updates) {
     test(`${c.file}: decodes cleanly and round-trips (${c.source})`, () => {
-      const { d, e } = contexts(c);
+      const { d, e, known } = contexts(c);
+      assert.ok(known, 'both OPENs of the session are among the fixtures (negotiated context known)');
       const bytes = hex(c.hex);
       const u = decodeUpdate(bytes, 19, bytes.length, d);
       assert.deepStrictEqual(u.outcomes, [], 'a real router sent a clean UPDATE');
