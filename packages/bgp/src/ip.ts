@@ -96,6 +96,8 @@ export interface ParsedPrefix {
  * `allowHostBits`, in which case they are cleared.
  */
 export function parseIpPrefix(text: string, allowHostBits = false): ParsedPrefix {
+  const fast = parseIpv4PrefixFast(text);
+  if (fast !== undefined) return fast;
   const slash = text.indexOf('/');
   const addrText = slash < 0 ? text : text.slice(0, slash);
   const fam = ipFamily(addrText);
@@ -114,4 +116,71 @@ export function parseIpPrefix(text: string, allowHostBits = false): ParsedPrefix
     }
   }
   return { afi: fam === 4 ? 1 : 2, length, addr, key: `${formatIp(addr)}/${length}` };
+}
+
+/**
+ * Strict dotted-quad IPv4 prefix ("a.b.c.d/len" or "a.b.c.d", no leading zeros, host bits zero)
+ * without regular expressions; undefined for anything else (the general parser then decides).
+ */
+function parseIpv4PrefixFast(text: string): ParsedPrefix | undefined {
+  const addr = new Uint8Array(4);
+  let octet = 0;
+  let v = 0;
+  let digits = 0;
+  let i = 0;
+  const n = text.length;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && v === 0) return undefined; // leading zero
+      v = v * 10 + (c - 48);
+      if (++digits > 3 || v > 255) return undefined;
+    } else if (c === 46 || c === 47) {
+      if (digits === 0 || octet > 3) return undefined;
+      addr[octet++] = v;
+      v = 0;
+      digits = 0;
+      if (c === 47) break;
+      if (octet > 3) return undefined;
+    } else return undefined;
+  }
+  let length = 32;
+  if (i === n) {
+    if (digits === 0 || octet !== 3) return undefined;
+    addr[octet++] = v;
+  } else {
+    if (octet !== 4) return undefined;
+    const lenText = text.slice(i + 1);
+    if (!/^(?:[0-9]|[12][0-9]|3[0-2])$/.test(lenText)) return undefined;
+    length = Number(lenText);
+  }
+  const word = ((addr[0]! << 24) | (addr[1]! << 16) | (addr[2]! << 8) | addr[3]!) >>> 0;
+  const hostMask = length === 32 ? 0 : (0xffffffff >>> length) >>> 0;
+  if ((word & hostMask) !== 0) return undefined;
+  const key = i === n ? `${text}/32` : text;
+  return { afi: 1, length, addr, key };
+}
+
+/**
+ * The wire prefix for a canonical key (as made by parseIpPrefix). Hot path of the speaker: IPv4 keys
+ * are read without regular expressions or intermediate arrays.
+ */
+export function prefixFromKey(key: string): { afi: 1 | 2; length: number; addr: Uint8Array } {
+  if (key.includes(':')) {
+    const p = parseIpPrefix(key);
+    return { afi: 2, length: p.length, addr: p.addr };
+  }
+  const addr = new Uint8Array(4);
+  let octet = 0;
+  let v = 0;
+  let i = 0;
+  for (; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c === 46 || c === 47) {
+      addr[octet++] = v;
+      v = 0;
+      if (c === 47) break;
+    } else v = v * 10 + (c - 48);
+  }
+  return { afi: 1, length: Number(key.slice(i + 1)), addr };
 }

@@ -8,9 +8,9 @@
 import { setImmediate as yieldImmediate } from 'node:timers/promises';
 import { noopLogger, noopMetrics, type BgpMetrics, type FamilyName, type Logger } from './observe.ts';
 import type { EncodeContext, Prefix } from './wire/types.ts';
-import { parseIpPrefix, type ParsedPrefix } from './ip.ts';
+import { parseIpPrefix, prefixFromKey } from './ip.ts';
 import { routeAttributesKey, type PeerExportConfig, type PeerLinkInfo, type RouteAttributes } from './export-policy.ts';
-import { AdjRibOut, GroupTable, type DesiredEntry } from './adj-rib-out.ts';
+import { AdjRibOut, GroupTable, desiredCode, type DesiredCode } from './adj-rib-out.ts';
 import { familyOf, type UpdateEncoder } from './speaker-encoder.ts';
 
 /** Where a peer's messages go: resolves when the socket took them (respecting backpressure). */
@@ -65,7 +65,7 @@ export class Speaker {
   private readonly yieldAfterMs: number;
   private readonly peers = new Map<string, PeerRuntime>();
   private readonly groups = new GroupTable();
-  private desired = new Map<string, DesiredEntry>();
+  private desired = new Map<string, DesiredCode>();
   private classes: RouteAttributes[] = [];
   private idleWaiters: (() => void)[] = [];
 
@@ -83,31 +83,41 @@ export class Speaker {
    */
   setDesired(routes: ReadonlyMap<string, RouteAttributes> | Readonly<Record<string, RouteAttributes>>): void {
     const entries = routes instanceof Map ? routes.entries() : Object.entries(routes);
-    const next = new Map<string, DesiredEntry>();
+    const next = new Map<string, DesiredCode>();
     const classIds = new Map<string, number>();
+    const byObject = new Map<RouteAttributes, number>();
     const classes: RouteAttributes[] = [];
     const old = this.desired;
     for (const [text, attrs] of entries as Iterable<[string, RouteAttributes]>) {
-      let prefix: ParsedPrefix;
+      // A key of the previous set is canonical already; anything else is parsed and canonicalized so
+      // "2001:DB8::1/128" and "2001:db8::1/128" are one route.
+      let key = text;
+      let isV6: boolean;
       const prev = old.get(text);
-      if (prev !== undefined) prefix = prev.prefix;
+      if (prev !== undefined) isV6 = (prev & 1) === 1;
       else {
         try {
-          prefix = parseIpPrefix(text);
+          const p = parseIpPrefix(text);
+          key = p.key;
+          isV6 = p.afi === 2;
         } catch {
           throw new SpeakerError('ERR_BAD_PREFIX', `not a prefix: ${JSON.stringify(text)}`);
         }
       }
-      const ck = routeAttributesKey(attrs);
-      let cls = classIds.get(ck);
+      // Callers usually share one attributes object among many routes: key by identity first so the
+      // canonical key (a JSON string) is built once per object, not once per route.
+      let cls = byObject.get(attrs);
       if (cls === undefined) {
-        cls = classes.length;
-        classes.push(attrs);
-        classIds.set(ck, cls);
+        const ck = routeAttributesKey(attrs);
+        cls = classIds.get(ck);
+        if (cls === undefined) {
+          cls = classes.length;
+          classes.push(attrs);
+          classIds.set(ck, cls);
+        }
+        byObject.set(attrs, cls);
       }
-      const family: FamilyName = prefix.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast';
-      // Keyed by the canonical text so "2001:DB8::1/128" and "2001:db8::1/128" are one route.
-      next.set(prefix.key, { prefix, family, cls });
+      next.set(key, desiredCode(cls, isV6 ? 'ipv6-unicast' : 'ipv4-unicast'));
     }
     this.desired = next;
     this.classes = classes;
@@ -287,7 +297,7 @@ export class Speaker {
     for (const [family, keys] of plan.withdraw) {
       for (let i = 0; i < keys.length; i += this.sliceSize) {
         const slice = keys.slice(i, i + this.sliceSize);
-        const prefixes: Prefix[] = slice.map((k) => parseIpPrefix(k));
+        const prefixes: Prefix[] = slice.map(prefixFromKey);
         await write(this.encoder.withdraw(prefixes, family, ctx));
         if (!live()) return;
         for (const k of slice) p.rib.sent.delete(k);
@@ -298,11 +308,8 @@ export class Speaker {
       const group = this.groups.groups[gid]!;
       for (let i = 0; i < keys.length; i += this.sliceSize) {
         const slice = keys.slice(i, i + this.sliceSize);
-        const prefixes: Prefix[] = [];
-        for (const k of slice) {
-          const e = this.desired.get(k);
-          prefixes.push(e !== undefined ? e.prefix : parseIpPrefix(k));
-        }
+        // Prefixes are rebuilt from their keys per slice: short-lived, instead of ~200 bytes per VIP kept.
+        const prefixes: Prefix[] = slice.map(prefixFromKey);
         await write(this.encoder.announce(prefixes, group, ctx));
         if (!live()) return;
         for (const k of slice) p.rib.sent.set(k, gid);

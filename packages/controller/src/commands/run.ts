@@ -7,6 +7,7 @@ import { ConfigError, parseConfigText, type StandaloneConfig } from '../standalo
 import { StandaloneDaemon } from '../standalone/daemon.ts';
 import { realSessionLayer } from '../standalone/real-session-layer.ts';
 import { createMetrics } from '../standalone/metrics.ts';
+import { loadConfigFile } from '../standalone/config-loader.ts';
 
 export const summary = 'run the BGP speaker without Kubernetes, from a YAML file (standalone mode)';
 
@@ -56,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let cfg: StandaloneConfig;
   try {
-    cfg = loadConfig(file);
+    cfg = check ? loadConfig(file) : await loadConfigFile(file);
   } catch (err) {
     if (err instanceof ConfigError) {
       printConfigError(file, err);
@@ -103,20 +104,27 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
   });
+  // Reloads are serialized: a SIGHUP during a reload schedules one more pass with the file as it is then.
+  let reloading: Promise<void> = Promise.resolve();
   process.on('SIGHUP', () => {
     if (stopping) return;
-    let next: StandaloneConfig;
-    try {
-      next = loadConfig(file);
-    } catch (err) {
-      if (err instanceof ConfigError) log.error({ issues: err.issues }, 'config reload rejected');
-      else log.error({ err }, 'config reload rejected');
-      return;
-    }
-    daemon
-      .reload(next)
-      .then((s) => log.info({ ...s }, 'config reloaded'))
-      .catch((err: unknown) => log.error({ err }, 'config reload failed'));
+    reloading = reloading.then(async () => {
+      if (stopping) return;
+      let next: StandaloneConfig;
+      try {
+        next = await loadConfigFile(file);
+      } catch (err) {
+        if (err instanceof ConfigError) log.error({ issues: err.issues }, 'config reload rejected');
+        else log.error({ err }, 'config reload rejected');
+        return;
+      }
+      try {
+        const s = await daemon.reload(next);
+        log.info({ ...s }, 'config reloaded');
+      } catch (err) {
+        log.error({ err }, 'config reload failed');
+      }
+    });
   });
 
   await daemon.start();
