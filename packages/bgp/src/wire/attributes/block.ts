@@ -78,7 +78,8 @@ export function decodeAttributes(
     if (row === undefined) {
       if ((flags & AttrFlag.OPTIONAL) === 0) {
         // RFC 4271 §6.3 would send 3/2 (Unrecognized Well-known Attribute); the field guide applies
-        // the RFC 7606 §2 principle (no reset when the NLRI can be located): treat-as-withdraw.
+        // the RFC 7606 §2 principle (no reset when the NLRI can be located): treat-as-withdraw, as
+        // BIRD 2 does (e2e/update-errors-routers.test.ts).
         outcomes.push({ action: 'treat-as-withdraw', attrCode: code, reason: 'unrecognized well-known attribute' });
         continue;
       }
