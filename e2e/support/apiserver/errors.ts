@@ -92,7 +92,7 @@ export function expired(message: string): ApiError {
 
 export function tooLargeResourceVersion(requested: number, current: number): ApiError {
   return new ApiError(504, 'Timeout',
-    `Too large resource version: ${requested}, current: ${current}`,
+    `Timeout: Too large resource version: ${requested}, current: ${current}`,
     { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
 }
 

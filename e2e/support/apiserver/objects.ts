@@ -10,7 +10,8 @@ import type { Allocator } from './defaults.ts';
 import { applySchemaDefaults, pruneUnknown, validateCustomObject } from './crd.ts';
 import { applyDefaults, makeAllocator } from './defaults.ts';
 import {
-  alreadyExists, ApiError, badRequest, conflict, expired, invalid, notFound, STALE_OBJECT, unsupportedMediaType,
+  alreadyExists, ApiError, badRequest, conflict, expired, invalid, notFound, STALE_OBJECT, tooLargeResourceVersion,
+  unsupportedMediaType,
 } from './errors.ts';
 import type { Json, JsonObject } from './patch.ts';
 import { canonicalJson, isObject, jsonPatch, mergePatch, strategicMerge } from './patch.ts';
@@ -108,17 +109,14 @@ export class ObjectApi {
     } else if (opts.resourceVersion !== undefined && opts.resourceVersion !== '') {
       const rv = parseRv(opts.resourceVersion);
       const match = opts.resourceVersionMatch ?? '';
-      if (match === 'Exact') {
-        if (rv > this.store.currentRv()) throw badRequest(`resourceVersion ${rv} is newer than the current ${this.store.currentRv()}`);
-        atRv = rv;
-      } else if (match === '' || match === 'NotOlderThan') {
-        if (rv > this.store.currentRv() && !(await this.store.waitForRv(rv, tooLargeWaitMs))) {
-          throw new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${this.store.currentRv()}`,
-            { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
-        }
-      } else {
+      if (match !== '' && match !== 'NotOlderThan' && match !== 'Exact') {
         throw badRequest(`resourceVersionMatch: Unsupported value: "${match}"`);
       }
+      // A resourceVersion the store has not reached yet: wait a little (the real server: 3 s), then 504.
+      if (rv > this.store.currentRv() && !(await this.store.waitForRv(rv, tooLargeWaitMs))) {
+        throw tooLargeResourceVersion(rv, this.store.currentRv());
+      }
+      if (match === 'Exact') atRv = rv;
     } else if (opts.resourceVersionMatch !== undefined && opts.resourceVersionMatch !== '') {
       throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
     }

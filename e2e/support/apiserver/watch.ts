@@ -10,7 +10,8 @@
 // - timeoutSeconds (or the server default) ends the stream cleanly.
 
 import type { ServerResponse } from 'node:http';
-import { ApiError, expired } from './errors.ts';
+import type { ApiError } from './errors.ts';
+import { expired, tooLargeResourceVersion } from './errors.ts';
 import type { ListOptions } from './objects.ts';
 import { matches, parseRv } from './objects.ts';
 import type { JsonObject } from './patch.ts';
@@ -78,7 +79,7 @@ export class WatchStream {
       this.#subscribe(id, startRv);
       this.#timers.push(setTimeout(() => {
         if (this.#store.currentRv() < startRv) {
-          this.#sendError(new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${startRv}, current: ${this.#store.currentRv()}`));
+          this.#sendError(tooLargeResourceVersion(startRv, this.#store.currentRv()));
         }
       }, this.#opts.tooLargeWaitMs));
     } else {
