@@ -88,7 +88,12 @@ export function checkOpen(open: OpenMessage, policy: OpenPolicy = {}): BgpNotifi
   }
 
   // RFC 6286 §2.2: the BGP Identifier is a non-zero 4-octet value, unique within the AS.
-  const id = parseIpv4(open.bgpId);
+  let id: Uint8Array;
+  try {
+    id = parseIpv4(open.bgpId);
+  } catch {
+    return openError(OpenErrorSubcode.BAD_BGP_IDENTIFIER, new Uint8Array(0), 'BGP identifier is not a dotted quad');
+  }
   const idValue = ((id[0]! << 24) >>> 0) + ((id[1]! << 16) | (id[2]! << 8) | id[3]!);
   if (idValue === 0) return openError(OpenErrorSubcode.BAD_BGP_IDENTIFIER, id, 'BGP identifier 0');
   if (policy.isIbgp === true && policy.localBgpId !== undefined && policy.localBgpId === open.bgpId) {

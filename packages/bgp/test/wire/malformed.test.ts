@@ -60,3 +60,11 @@ describe('malformed and unacceptable OPENs', () => {
     });
   }
 });
+
+describe('checkOpen on a hand-built model', () => {
+  test('a BGP identifier that is not a dotted quad is 2/3, not a TypeError', () => {
+    const err = checkOpen({ type: 'open', version: 4, myAs: 65000, holdTimeSec: 90, bgpId: 'x', capabilities: [], otherParams: [] });
+    assert.ok(err !== undefined);
+    assert.deepStrictEqual([err.notifCode, err.notifSubcode], [2, 3]);
+  });
+});
