@@ -10,13 +10,18 @@ import { Writer } from './writer.ts';
 
 /**
  * Decodes a ROUTE-REFRESH from the whole message `message` (header included). The framer has already
- * rejected lengths below 23 with 1/2 (RFC 4271 §6.1). Any other length than 23 is ROUTE-REFRESH Message
- * Error / Invalid Message Length, and RFC 7313 §5 says the Data field MUST hold the complete message.
- * (RFC 7313 §5 words the rule for subtypes 1 and 2; a longer subtype 0 message would carry RFC 5291 ORF
- * entries, which vipd never negotiates, so it gets the same answer.)
+ * rejected lengths below 23 with 1/2 (RFC 4271 §6.1, RFC 2918 §3).
+ *
+ * RFC 7313 §5: a BoRR or EoRR (subtype 1 or 2) whose body is not 4 bytes is ROUTE-REFRESH Message
+ * Error / Invalid Message Length, and the Data field MUST hold the complete message. A longer subtype 0
+ * message carries RFC 5291 ORF entries, which vipd never negotiates: the request itself is still valid,
+ * so the entries are ignored rather than the session reset (RFC 7313 names no error for it). Other
+ * subtypes are kept for the session to ignore (RFC 7313 §4).
  */
 export function decodeRouteRefresh(message: Uint8Array): RouteRefreshMessage {
-  if (message.length !== HEADER_LENGTH + 4) {
+  const o = HEADER_LENGTH;
+  const subtype = message.length > o + 2 ? message[o + 2]! : 0;
+  if (message.length < HEADER_LENGTH + 4 || (message.length !== HEADER_LENGTH + 4 && (subtype === 1 || subtype === 2))) {
     throw new BgpNotificationError(
       NotificationCode.ROUTE_REFRESH_MESSAGE_ERROR,
       RouteRefreshErrorSubcode.INVALID_MESSAGE_LENGTH,
@@ -24,11 +29,10 @@ export function decodeRouteRefresh(message: Uint8Array): RouteRefreshMessage {
       'ROUTE-REFRESH length is not 23',
     );
   }
-  const o = HEADER_LENGTH;
   return {
     type: 'route-refresh',
     afi: (message[o]! << 8) | message[o + 1]!,
-    subtype: message[o + 2]!,
+    subtype,
     safi: message[o + 3]!,
   };
 }
