@@ -1,6 +1,6 @@
 // Smoke test of the lab harness itself: BIRD↔FRR and GoBGP↔ExaBGP sessions over IPv4 and IPv6 in
-// network namespaces, a route in each router's own view, a capture cut into BGP messages, and a
-// destroy() that leaves nothing behind (also after a simulated crash).
+// network namespaces, a route in each router's own view, a capture cut into BGP messages, BFD and
+// graceful-restart views, and a destroy() that leaves nothing behind (also after a simulated crash).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Topology, listAllNamespaces } from './support/netns.ts';
@@ -22,6 +22,9 @@ let frr: FrrRouter;
 let gobgp: GobgpRouter;
 let exa: ExabgpRouter;
 let cap: Capture;
+let grLink: Link;
+let grBird: BirdRouter;
+let grFrr: FrrRouter;
 
 before(async () => {
   // a leftover of a "crashed" run with our prefix must be swept by Topology.create
@@ -73,7 +76,25 @@ before(async () => {
     ],
     originate: [{ prefix: '198.51.100.4/32', communities: ['65004:4'] }, { prefix: '2001:db8:100::4/128' }],
   });
-  await Promise.all([bird.start(), frr.start(), gobgp.start(), exa.start()]);
+  // a second BIRD↔FRR pair with graceful restart and BFD (100 ms × 3)
+  const [g1, g2] = await Promise.all(['grb', 'grf'].map((n) => topo.addNamespace(n)));
+  grLink = await topo.addLink(g1, g2, { v4: '10.255.3.0/30' });
+  const gr = { restartTimeSec: 60 };
+  grBird = new BirdRouter(topo, {
+    ns: g1,
+    routerId: '10.255.3.1',
+    localAs: 65005,
+    neighbors: [{ address: grLink.b.v4!, remoteAs: 65006, gracefulRestart: gr, bfd: true }],
+    originate: [{ prefix: '198.51.100.5/32' }],
+  });
+  grFrr = new FrrRouter(topo, {
+    ns: g2,
+    routerId: '10.255.3.2',
+    localAs: 65006,
+    neighbors: [{ address: grLink.a.v4!, remoteAs: 65005, gracefulRestart: gr, bfd: true, passive: true }],
+    originate: [{ prefix: '198.51.100.6/32' }],
+  });
+  await Promise.all([bird.start(), frr.start(), gobgp.start(), exa.start(), grBird.start(), grFrr.start()]);
 });
 
 after(async () => {
@@ -126,21 +147,36 @@ test('the capture holds both directions of the BIRD↔FRR sessions as BGP messag
   await cap.stop();
   const flows = cap.flows();
   assert.ok(flows.length >= 4, `flows: ${flows.length}`);
+  assert.ok(flows.filter((f) => f.messages.some((m) => m.typeName === 'OPEN')).length >= 4);
   for (const f of flows) {
     assert.equal(f.desync, false);
-    assert.equal(f.messages[0]?.typeName, 'OPEN');
+    // a connection either opens, or is refused at once with a NOTIFICATION (collision, Cease 6/5 or 6/7)
+    assert.ok(['OPEN', 'NOTIFICATION'].includes(f.messages[0]?.typeName ?? ''), f.messages[0]?.typeName);
   }
   const fromBird = cap.messages(l1.a.v4!);
   assert.ok(fromBird.some((m) => m.typeName === 'NOTIFICATION' && m.bytes[19] === 6 && m.bytes[20] === 2));
   assert.ok(cap.messages(l1.b.v6!).some((m) => m.typeName === 'UPDATE'));
 });
 
+test('BFD comes up on both sides; a crashed peer’s routes stay stale until it is back (graceful restart)', async () => {
+  await Promise.all([grBird.waitEstablished(), grFrr.waitEstablished()]);
+  await grBird.waitFor(async () => (await grBird.bfdSessions()).some((s) => s.peer === grLink.b.v4 && s.state === 'Up'), 'BIRD BFD up');
+  await grFrr.waitFor(async () => (await grFrr.bfdSessions()).some((s) => s.peer === grLink.a.v4 && s.state === 'Up'), 'FRR BFD up');
+  await grFrr.waitForPrefix('198.51.100.5/32');
+  await grBird.waitForPrefix('198.51.100.6/32');
+  await grBird.crash(); // no NOTIFICATION: FRR keeps BIRD's routes, marked stale
+  const stale = await grFrr.waitForRoutes('ipv4', (rs) => rs.some((r) => r.prefix === '198.51.100.5/32' && r.stale === true));
+  assert.ok(stale.length > 0);
+  await grBird.start();
+  await grFrr.waitForRoutes('ipv4', (rs) => rs.some((r) => r.prefix === '198.51.100.5/32' && !r.stale));
+});
+
 test('destroy() removes every namespace and is idempotent', async () => {
   const names = topo.listNamespaces();
-  assert.equal(names.length, 4);
+  assert.equal(names.length, 6);
   await topo.destroy();
   await topo.destroy();
   const left = await listAllNamespaces();
   for (const n of names) assert.ok(!left.includes(n), `${n} left behind`);
-  assert.ok(!bird.isRunning() && !frr.isRunning() && !gobgp.isRunning() && !exa.isRunning());
+  assert.ok(![bird, frr, gobgp, exa, grBird, grFrr].some((r) => r.isRunning()));
 });

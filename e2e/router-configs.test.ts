@@ -3,7 +3,7 @@
 // before any namespace is involved. Needs root and the four routers installed.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Topology } from './support/netns.ts';
 import { run } from './support/exec.ts';
@@ -57,7 +57,18 @@ test('BIRD accepts the config (bird -p), including as4 off and route refresh off
   assert.equal(res.code, 0, res.stderr);
 });
 
+/** bgpd -C leaves /var/tmp/frr/bgpd.<pid>; remove the new ones whose process is gone. */
+function removeNewFrrCrashDirs(before: Set<string>): void {
+  if (!existsSync('/var/tmp/frr')) return;
+  for (const d of readdirSync('/var/tmp/frr')) {
+    const pid = Number(d.split('.')[1]);
+    if (!before.has(d) && d.startsWith('bgpd.') && !existsSync(`/proc/${pid}`)) rmSync(`/var/tmp/frr/${d}`, { recursive: true, force: true });
+  }
+}
+
 test('FRR accepts the bgpd config (bgpd -C)', async () => {
+  const before = new Set(existsSync('/var/tmp/frr') ? readdirSync('/var/tmp/frr') : []);
+  after(() => removeNewFrrCrashDirs(before));
   const r = new FrrRouter(topo, spec);
   writeFileSync(join(r.dir, 'bgpd.conf'), r.config());
   const res = await run('/usr/lib/frr/bgpd', ['-C', '-f', join(r.dir, 'bgpd.conf'), '-u', 'frr', '-g', 'frr', '--vty_socket', r.dir, '-z', join(r.dir, 'z.api'), '-i', join(r.dir, 'x.pid')], {

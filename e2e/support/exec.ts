@@ -164,3 +164,14 @@ export async function killPid(pid: number, graceMs = 3000): Promise<void> {
     while (Date.now() < hard && isAlive(pid)) await sleep(25);
   }
 }
+
+/** SIGKILL at once (a crash: no NOTIFICATION, no cleanup); resolves once the pid is gone (bounded). */
+export async function hardKill(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline && isAlive(pid)) await sleep(10);
+}

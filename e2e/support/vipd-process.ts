@@ -15,6 +15,8 @@ export interface VipdStartOptions {
   readonly args?: readonly string[];
   /** Wait until the daemon logs that it is running (default true). */
   readonly waitReady?: boolean;
+  /** Extra environment (e.g. NODE_OPTIONS). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export class VipdProcess {
@@ -54,6 +56,7 @@ export class VipdProcess {
     const logFile = join(this.topo.dir, `${this.ns}-${this.name}-${this.starts}.log`);
     this.proc = this.topo.spawnIn(this.ns, [process.execPath, VIPD_CLI, 'run', '--config', this.configFile, ...(opts.args ?? [])], {
       logFile,
+      ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
     });
     if (opts.waitReady !== false) await this.waitLog((l) => l.msg === 'vipd running', 15_000);
   }

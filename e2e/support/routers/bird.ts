@@ -1,12 +1,12 @@
 // Lab harness: BIRD 2 driver. Writes bird.conf from a RouterSpec, runs `bird -f` inside the namespace
 // (socket, pid and log under the router's temp dir), and reads BIRD's own view through birdc.
 import { writeFileSync, readFileSync } from 'node:fs';
-import { run, waitFor, LabError, killPid } from '../exec.ts';
+import { run, waitFor, LabError, hardKill } from '../exec.ts';
 import type { Topology } from '../netns.ts';
 import { canonicalIp, canonicalPrefix, familyOf } from '../addr.ts';
 import { RouterBase, makeRoute, normalizeOrigin, sameAddress } from './base.ts';
 import { bfdParams, grTime, nameFromAddress, neighborFamilies } from './types.ts';
-import type { Family, NeighborSpec, NotificationView, OriginateSpec, PeerState, PeerView, RouteView, RouterSpec } from './types.ts';
+import type { BfdView, Family, NeighborSpec, NotificationView, OriginateSpec, PeerState, PeerView, RouteView, RouterSpec } from './types.ts';
 
 export class BirdRouter extends RouterBase {
   readonly kind = 'bird' as const;
@@ -127,7 +127,7 @@ export class BirdRouter extends RouterBase {
 
   /** SIGKILL: the router vanishes without NOTIFICATION (graceful-restart tests on the peer side). */
   async crash(): Promise<void> {
-    await Promise.all(this.procs.map((p) => killPid(p.pid, 0)));
+    await Promise.all(this.procs.map((p) => hardKill(p.pid)));
   }
 
   /** Runs a birdc command and returns its text (without the "BIRD x ready." banner). */
@@ -172,6 +172,16 @@ export class BirdRouter extends RouterBase {
     await this.birdc(['reload', 'in', this.protoName(neighbor)]);
   }
 
+  /** BFD sessions (`show bfd sessions`); empty when no BFD protocol runs. */
+  async bfdSessions(): Promise<BfdView[]> {
+    const r = await run('birdc', ['-s', this.ctl, 'show', 'bfd', 'sessions'], { allowFail: true });
+    return r.stdout
+      .split('\n')
+      .map((l) => /^(\S+:\S*|\d+\.\d+\.\d+\.\d+)\s+(\S+)\s+(Up|Down|Init|AdminDown)\b/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ peer: canonicalIp(m[1]), interface: m[2], state: m[3] }));
+  }
+
   async peers(): Promise<PeerView[]> {
     return parseBirdProtocols(await this.birdc(['show', 'protocols', 'all'])).map((b) => b.peer);
   }
@@ -205,7 +215,16 @@ export class BirdRouter extends RouterBase {
   /** Routes BIRD learned over BGP (Type: BGP) in master4/master6, with BIRD's attributes. */
   async routes(family: Family): Promise<RouteView[]> {
     const text = await this.birdc(['show', 'route', 'all', 'table', family === 'ipv4' ? 'master4' : 'master6']);
-    return parseBirdRoutes(text).filter((r) => r.isBgp).map((r) => r.route);
+    const routes = parseBirdRoutes(text).filter((r) => r.isBgp);
+    // BIRD 2.0 does not flag stale routes one by one; while a neighbor's graceful restart is active
+    // (RFC 4724 §4.2, until its End-of-RIB) every route learned from it is reported as stale
+    if (routes.length === 0) return [];
+    const inGr = new Set(
+      parseBirdProtocols(await this.birdc(['show', 'protocols', 'all']))
+        .filter((b) => b.gracefulRestartActive)
+        .map((b) => b.peer.name),
+    );
+    return routes.map((r) => (inGr.has(r.protocol) ? { ...r.route, stale: true } : r.route));
   }
 }
 
@@ -223,6 +242,8 @@ function staticRoute(r: OriginateSpec): string {
 interface BirdProtocolBlock {
   readonly peer: PeerView;
   readonly notification?: NotificationView;
+  /** "Neighbor graceful restart active": BIRD keeps this neighbor's routes as stale. */
+  readonly gracefulRestartActive: boolean;
 }
 
 const BIRD_STATES: readonly PeerState[] = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'];
@@ -248,6 +269,7 @@ export function parseBirdProtocols(text: string): BirdProtocolBlock[] {
     out.push({
       peer: { name, address: address.replace(/%.*$/, ''), remoteAs: as ? Number(as) : undefined, state, uptime: head[2] },
       notification,
+      gracefulRestartActive: /Neighbor graceful restart active/.test(block),
     });
   }
   return out;

@@ -4,7 +4,7 @@
 // replaying that JSON. `attribute [ code flags hex ]` lets tests send raw, even malformed, attributes.
 import { writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { open as openFile, write as writeFd, close as closeFd, constants as fsc } from 'node:fs';
-import { run, waitFor, LabError, killPid } from '../exec.ts';
+import { run, waitFor, LabError, hardKill } from '../exec.ts';
 import type { Topology } from '../netns.ts';
 import { canonicalIp, canonicalPrefix, familyOf } from '../addr.ts';
 import { RouterBase, makeRoute, sameAddress } from './base.ts';
@@ -155,7 +155,7 @@ export class ExabgpRouter extends RouterBase {
   }
 
   async crash(): Promise<void> {
-    await Promise.all(this.procs.map((p) => killPid(p.pid, 0)));
+    await Promise.all(this.procs.map((p) => hardKill(p.pid)));
   }
 
   /** Writes one line to the FIFO without blocking; false when the API helper is not reading yet. */

@@ -1,18 +1,20 @@
 // Lab harness: FRR 8 driver. Runs zebra (+ bfdd when asked) and bgpd in the foreground as frr:frr with
 // vty sockets, pid files and zserv.api in the router's temp dir; queries through vtysh JSON.
 import { writeFileSync, chownSync, rmSync, existsSync, readFileSync } from 'node:fs';
-import { run, waitFor, LabError, killPid } from '../exec.ts';
+import { run, waitFor, LabError, hardKill } from '../exec.ts';
 import type { Topology, LabProcess } from '../netns.ts';
 import { canonicalIp, canonicalPrefix, familyOf } from '../addr.ts';
 import { RouterBase, makeRoute, normalizeOrigin, sameAddress } from './base.ts';
 import { bfdParams, grTime, neighborFamilies } from './types.ts';
-import type { Family, NeighborSpec, NotificationView, OriginateSpec, PeerState, PeerView, RouteView, RouterSpec } from './types.ts';
+import type { BfdView, Family, NeighborSpec, NotificationView, OriginateSpec, PeerState, PeerView, RouteView, RouterSpec } from './types.ts';
 
 const FRR_LIB = '/usr/lib/frr';
 
 export class FrrRouter extends RouterBase {
   readonly kind = 'frr' as const;
   private dynamic: OriginateSpec[] = [];
+  /** Every daemon pid this driver started (restarts included), for crash-dir cleanup. */
+  private readonly startedPids: Array<{ daemon: string; pid: number }> = [];
 
   constructor(topo: Topology, spec: RouterSpec) {
     super(topo, spec, 'frr');
@@ -131,6 +133,7 @@ export class FrrRouter extends RouterBase {
   private spawn(daemon: string, args: string[]): LabProcess {
     const p = this.topo.spawnIn(this.spec.ns, [`${FRR_LIB}/${daemon}`, ...args], { logFile: this.file(`${daemon}.stdout.log`) });
     this.procs.push(p);
+    this.startedPids.push({ daemon, pid: p.pid });
     return p;
   }
 
@@ -143,15 +146,12 @@ export class FrrRouter extends RouterBase {
   /** SIGKILL bgpd only (peer sees TCP reset / hold expiry; GR helpers keep routes stale). */
   async crash(): Promise<void> {
     const bgpd = this.procs.find((p) => p.argv[0].endsWith('/bgpd'));
-    if (bgpd) await killPid(bgpd.pid, 0);
+    if (bgpd) await hardKill(bgpd.pid);
   }
 
   /** FRR leaves /var/tmp/frr/<daemon>.<pid> behind; remove the ones of our pids. */
   private removeCrashDirs(): void {
-    for (const p of this.procs) {
-      const d = p.argv[0].split('/').pop();
-      rmSync(`/var/tmp/frr/${d}.${p.pid}`, { recursive: true, force: true });
-    }
+    for (const { daemon, pid } of this.startedPids) rmSync(`/var/tmp/frr/${daemon}.${pid}`, { recursive: true, force: true });
   }
 
   /** Runs vtysh commands (each -c) against this instance. */
@@ -206,6 +206,14 @@ export class FrrRouter extends RouterBase {
   async routeRefresh(neighbor: string, family?: Family): Promise<void> {
     const fam = family ?? familyOf(neighbor);
     await this.vtysh([`clear bgp ${fam} unicast ${neighbor} soft in`]);
+  }
+
+  /** BFD peers from bfdd (`show bfd peers json`); empty when bfdd is not running. */
+  async bfdSessions(): Promise<BfdView[]> {
+    if (!this.usesBfd()) return [];
+    const j = await this.vtyshJson<Array<{ peer: string; status: string; interface?: string }>>('show bfd peers json');
+    const cap = (s: string) => (s === 'up' ? 'Up' : s === 'down' ? 'Down' : s === 'init' ? 'Init' : s === 'shutdown' ? 'AdminDown' : s);
+    return j.map((p) => ({ peer: canonicalIp(p.peer), state: cap(p.status), interface: p.interface }));
   }
 
   async peers(): Promise<PeerView[]> {

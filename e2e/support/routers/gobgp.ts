@@ -1,7 +1,7 @@
 // Lab harness: GoBGP 3 driver. gobgpd runs inside the namespace with its gRPC API on 127.0.0.1 of that
 // namespace; views come from `gobgp -j`. GoBGP is RIB-only here (its zebra client and FRR 8.4 disagree).
 import { writeFileSync } from 'node:fs';
-import { run, waitFor, LabError, killPid } from '../exec.ts';
+import { run, waitFor, LabError, hardKill } from '../exec.ts';
 import type { Topology } from '../netns.ts';
 import { canonicalIp, canonicalPrefix, familyOf } from '../addr.ts';
 import { RouterBase, makeRoute, normalizeOrigin, sameAddress } from './base.ts';
@@ -84,7 +84,7 @@ export class GobgpRouter extends RouterBase {
   }
 
   async crash(): Promise<void> {
-    await Promise.all(this.procs.map((p) => killPid(p.pid, 0)));
+    await Promise.all(this.procs.map((p) => hardKill(p.pid)));
   }
 
   /** Runs the gobgp CLI inside the namespace against this instance. */

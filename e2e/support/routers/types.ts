@@ -114,6 +114,14 @@ export interface FibRoute {
   readonly protocol?: string;
 }
 
+/** A BFD session as the router reports it (BIRD `show bfd sessions`, FRR `show bfd peers json`). */
+export interface BfdView {
+  readonly peer: string;
+  /** 'Up' | 'Down' | 'Init' | 'AdminDown' */
+  readonly state: string;
+  readonly interface?: string;
+}
+
 /** What the router last received in a NOTIFICATION (or its shutdown communication). */
 export interface NotificationView {
   readonly code?: number;
