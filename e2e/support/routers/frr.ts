@@ -58,6 +58,7 @@ export class FrrRouter extends RouterBase {
       if (n.password !== undefined) L.push(` neighbor ${a} password ${n.password}`);
       if (n.bfd) L.push(` neighbor ${a} bfd profile lab`);
       if (n.multihop !== undefined) L.push(` neighbor ${a} ebgp-multihop ${n.multihop}`);
+      if (n.ttlSecurityHops !== undefined) L.push(` neighbor ${a} ttl-security hops ${n.ttlSecurityHops}`);
       if (n.extendedNextHop) L.push(` neighbor ${a} capability extended-nexthop`);
       if (n.interface && a.startsWith('fe80')) L.push(` neighbor ${a} interface ${n.interface}`);
     }

@@ -39,6 +39,8 @@ export interface NeighborSpec {
   readonly bfd?: boolean | { readonly intervalMs?: number; readonly multiplier?: number };
   /** eBGP multihop TTL. */
   readonly multihop?: number;
+  /** GTSM (RFC 5082): FRR `neighbor X ttl-security hops N`, BIRD `ttl security`. */
+  readonly ttlSecurityHops?: number;
   /** Send our routes with next hop self (default true for eBGP). */
   readonly nextHopSelf?: boolean;
   /** Optional stable name (BIRD protocol name); default derived from the address. */

@@ -128,6 +128,21 @@ export class ListenSocket {
     this.a.setMinTtl(this.fd, this.family, minTtl);
   }
 
+  /** Outgoing TTL of the listener (SYN-ACKs) and, by inheritance, of accepted sockets. */
+  setTtl(ttl: number): void {
+    this.a.setTtl(this.fd, this.family, ttl);
+  }
+
+  /** TTL of an accepted socket's descriptor (GTSM peers: 255). */
+  static setFdTtl(fd: number, family: 4 | 6, ttl: number): void {
+    load().setTtl(fd, family, ttl);
+  }
+
+  /** Minimum TTL of an accepted socket's descriptor (RFC 5082 receive check). */
+  static setFdMinTtl(fd: number, family: 4 | 6, minTtl: number): void {
+    load().setMinTtl(fd, family, minTtl);
+  }
+
   /** A net.Server listening on this descriptor. */
   listen(server: net.Server, backlog = 64): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -39,7 +39,7 @@ export interface ReloadSummary {
 }
 
 /** Session-level fields: changing one needs a new session. The rest only changes what we export. */
-const SESSION_FIELDS = ['port', 'holdTimeSec', 'families', 'mode', 'multihopTtl', 'sourceAddress', 'gracefulRestartTimeSec', 'extendedNextHop', 'fourOctetAs', 'asn'] as const;
+const SESSION_FIELDS = ['port', 'holdTimeSec', 'families', 'mode', 'multihopTtl', 'sourceAddress', 'gracefulRestartTimeSec', 'extendedNextHop', 'fourOctetAs', 'asn', 'md5', 'ttlSecurityHops', 'bfd'] as const;
 
 function exportConfig(localAs: number, p: PeerConfig): PeerExportConfig {
   return {
@@ -185,7 +185,7 @@ export class StandaloneDaemon {
   }
 
   /** Per-peer plain data for the status API and logs. */
-  peerSnapshots(): { address: string; port: number; asn: number; description: string | null; state: string; families: readonly string[] }[] {
+  peerSnapshots(): { address: string; port: number; asn: number; description: string | null; state: string; families: readonly string[]; diagnosis: string | null; bfd: string | null }[] {
     return [...this.peers.entries()].map(([address, e]) => ({
       address,
       port: e.cfg.port,
@@ -193,6 +193,8 @@ export class StandaloneDaemon {
       description: e.cfg.description ?? null,
       state: e.session.state(),
       families: e.cfg.families,
+      diagnosis: e.session.diagnosis?.() ?? null,
+      bfd: e.session.bfdState?.() ?? null,
     }));
   }
 
@@ -208,6 +210,7 @@ export class StandaloneDaemon {
     if (gracefulRestartStop) {
       this.log.info({ peers: sessions.length }, 'stopping for graceful restart: routes stay at the routers');
       await Promise.all(sessions.map((s) => s.abort()));
+      await this.opts.layer.close?.();
       return;
     }
     const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -225,6 +228,7 @@ export class StandaloneDaemon {
     this.log.info({}, 'VIPs withdrawn; closing sessions');
     await Promise.all(sessions.map((s) => s.stop(CeaseSubcode.ADMIN_SHUTDOWN, this.cfg.shutdownMessage)));
     this.peers.clear();
+    await this.opts.layer.close?.();
   }
 }
 

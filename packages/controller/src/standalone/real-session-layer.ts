@@ -3,19 +3,49 @@
 // sources get Cease 6/5, RFC 4486 §4). Translates a peer's YAML settings into the FSM configuration:
 // families (RFC 4760), 4-octet AS (RFC 6793), route refresh + enhanced refresh (RFC 2918 / 7313),
 // extended next hop (RFC 8950), graceful restart as the restarting speaker (RFC 4724, N bit RFC 8538).
+// Transport security (issue 8): TCP-MD5 (RFC 2385) and GTSM (RFC 5082) / multihop TTL through the
+// sockopt addon on outgoing sockets and on the listener (per-peer keys before accept); a peer that
+// needs them when the addon is missing fails at start (PeerSecurityError). Connect timeouts with MD5
+// configured are diagnosed as a likely key mismatch. BFD (RFC 5880/5881/5883) runs in the BFD worker;
+// a BFD session leaving Up tears the BGP session down with Cease 6/10 (RFC 9384) and restarts it.
 
 import net from 'node:net';
-import { Session, rejectConnection } from '../../../bgp/src/session.ts';
+import { Session, normalizeAddress, rejectConnection } from '../../../bgp/src/session.ts';
 import { linkInfoFromNegotiated } from '../../../bgp/src/speaker-wire.ts';
 import { FAMILY_AFI_SAFI } from '../../../bgp/src/speaker-encoder.ts';
 import type { FsmConfigInput } from '../../../bgp/src/fsm/types.ts';
 import type { BgpMetrics, Logger } from '../../../bgp/src/observe.ts';
+import { CeaseSubcode } from '../../../bgp/src/wire/constants.ts';
+import { SecureListener, checkPeerSecurity, createSecureSocket, needsAddon, type PeerSecurity } from '../../../bgp/src/net/peer-security.ts';
+import { BfdService, type BfdStateEvent } from '../../../bgp/src/bfd/service.ts';
 import type { PeerConfig } from './config.ts';
 import type { ListenerPort, SessionGlobals, SessionHooks, SessionLayer, SessionPort } from './session-layer.ts';
 
 interface RealSessionPort extends SessionPort {
   acceptIncoming(socket: net.Socket): void;
 }
+
+/** Why a peer may not come up, derived from what the kernel shows us (MD5 failures are silent). */
+export type PeerDiagnosis = 'md5-key-mismatch-likely' | 'connect-timeout' | null;
+
+/** Observers for the security / BFD state of sessions (the metrics adapter implements it). */
+export interface SecurityObserver {
+  connectTimeout(peer: string, md5: boolean): void;
+  diagnosis(peer: string, d: PeerDiagnosis): void;
+  bfdState(peer: string, state: string): void;
+  bfdTransition(peer: string, to: string): void;
+}
+
+export function peerSecurityOf(peer: PeerConfig): PeerSecurity {
+  return {
+    ...(peer.md5 === undefined ? {} : { md5: peer.md5 }),
+    ...(peer.ttlSecurityHops === undefined ? {} : { ttlSecurityHops: peer.ttlSecurityHops }),
+    ...(peer.multihopTtl > 1 ? { multihopTtl: peer.multihopTtl } : {}),
+  };
+}
+
+/** How often connect timeouts are looked at for the MD5 diagnosis. */
+const DIAGNOSIS_POLL_MS = 1000;
 
 export function fsmConfigFor(peer: PeerConfig, g: SessionGlobals): FsmConfigInput {
   return {
@@ -48,9 +78,45 @@ export function fsmConfigFor(peer: PeerConfig, g: SessionGlobals): FsmConfigInpu
   };
 }
 
-export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined): SessionLayer {
+export interface RealSessionLayerOptions {
+  readonly observer?: SecurityObserver;
+  /** BFD listen / peer ports (tests on loopback); default 3784 / 4784. */
+  readonly bfdPorts?: { readonly listen: number; readonly peer: number };
+}
+
+export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, opts: RealSessionLayerOptions = {}): SessionLayer {
+  const secured = new Map<string, PeerSecurity>();
+  let secureListener: SecureListener | undefined;
+  let tcpAoReported = false;
+  let bfd: BfdService | undefined;
+  let listening = false;
+  const bfdHandlers = new Map<string, (ev: BfdStateEvent) => void>();
+  const obs = opts.observer;
+  const bfdService = (): BfdService => {
+    if (bfd === undefined) {
+      bfd = new BfdService({ logger: log });
+      bfd.on('state', (ev) => {
+        obs?.bfdState(ev.id, ev.to);
+        obs?.bfdTransition(ev.id, ev.to);
+        bfdHandlers.get(ev.id)?.(ev);
+      });
+    }
+    return bfd;
+  };
   return {
     createSession(peer: PeerConfig, globals: SessionGlobals, hooks: SessionHooks): SessionPort {
+      const sec = peerSecurityOf(peer);
+      // Fails (PeerSecurityError) when the addon is missing for a peer that needs it: never a silent
+      // session without authentication.
+      const support = checkPeerSecurity([{ address: peer.address, security: sec }]);
+      if (!tcpAoReported && support.addon) {
+        tcpAoReported = true;
+        log.info({ tcpAo: support.tcpAo }, support.tcpAo
+          ? 'TCP-AO (RFC 5925) is available in this kernel but not used by vipd yet; TCP-MD5 is used for passwords'
+          : 'TCP-AO (RFC 5925) is not available in this kernel; TCP-MD5 (RFC 2385) is used for passwords');
+      }
+      const useAddon = needsAddon(sec);
+      const plog = log.child({ peer: peer.address });
       const session = new Session({
         peerAddress: peer.address,
         peerPort: peer.port,
@@ -58,36 +124,108 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined): 
         fsm: fsmConfigFor(peer, globals),
         logger: log,
         ...(metrics === undefined ? {} : { metrics }),
+        ...(useAddon ? { createSocket: () => createSecureSocket(peer.address, sec, peer.sourceAddress) } : {}),
       });
-      if (peer.multihopTtl > 1) {
-        log.info({ peer: peer.address, multihopTtl: peer.multihopTtl }, 'eBGP multihop: the OS default TTL (64) is used');
+      if (useAddon) {
+        secured.set(peer.address, sec);
+        secureListener?.setPeer(peer.address, sec);
+        if (secureListener === undefined && listening) {
+          plog.warn({}, 'peer with TCP-MD5 / GTSM added while the listener has no key support: only outgoing connections will work until restart');
+        }
+        plog.info({ md5: sec.md5 !== undefined, ttlSecurityHops: sec.ttlSecurityHops ?? null, multihopTtl: sec.multihopTtl ?? null }, 'transport security configured');
+      }
+      // MD5 diagnosis: mismatched keys drop SYNs silently, so a connect timeout is the only symptom.
+      let seenTimeouts = 0;
+      let diagnosis: PeerDiagnosis = null;
+      const setDiagnosis = (d: PeerDiagnosis) => {
+        if (d === diagnosis) return;
+        diagnosis = d;
+        obs?.diagnosis(peer.address, d);
+      };
+      const diagTimer = setInterval(() => {
+        if (session.connectTimeouts === seenTimeouts) return;
+        const n = session.connectTimeouts - seenTimeouts;
+        seenTimeouts = session.connectTimeouts;
+        for (let i = 0; i < n; i++) obs?.connectTimeout(peer.address, sec.md5 !== undefined);
+        if (sec.md5 !== undefined) {
+          setDiagnosis('md5-key-mismatch-likely');
+          plog.warn({ connectTimeouts: seenTimeouts, diagnosis }, 'TCP connect timed out with TCP-MD5 configured: likely key mismatch (the kernel drops mismatched segments silently; on the router, nstat TcpExtTCPMD5Failure rises)');
+        } else {
+          setDiagnosis('connect-timeout');
+        }
+      }, DIAGNOSIS_POLL_MS);
+      diagTimer.unref();
+
+      let stopped = false;
+      let bfdStarted = false;
+      const startBfd = (localAddress: string) => {
+        if (peer.bfd === undefined || bfdStarted) return;
+        bfdStarted = true;
+        bfdService().addPeer({
+          id: peer.address, peerAddress: peer.address, localAddress, multihop: peer.bfd.multihop,
+          ...(peer.bfd.multihop ? { maxHops: peer.ttlSecurityHops ?? peer.multihopTtl } : {}),
+          timers: { desiredMinTxUs: peer.bfd.minTxMs * 1000, requiredMinRxUs: peer.bfd.minRxMs * 1000, detectMult: peer.bfd.multiplier },
+          ...(opts.bfdPorts === undefined ? {} : { listenPort: opts.bfdPorts.listen, peerPort: opts.bfdPorts.peer }),
+        });
+        plog.info({ profile: peer.bfd.profile, minTxMs: peer.bfd.minTxMs, minRxMs: peer.bfd.minRxMs, multiplier: peer.bfd.multiplier, localAddress }, 'BFD session started');
+      };
+      if (peer.bfd !== undefined) {
+        bfdService(); // BfdUnavailableError here, at start, when the addon is missing
+        bfdHandlers.set(peer.address, (ev) => {
+          if (ev.from !== 'Up' || stopped) return;
+          // RFC 5882 §4.3 / RFC 9384: the forwarding path is gone; close the session with Cease 6/10
+          // at once (the speaker withdraws and drops the peer's state) instead of waiting for the hold timer.
+          plog.warn({ bfdState: ev.to, diag: ev.diag }, 'BFD down: closing the BGP session (Cease 6/10)');
+          void session.stop({ subcode: CeaseSubcode.BFD_DOWN, message: 'BFD down' }).then(() => {
+            if (!stopped) session.start();
+          });
+        });
+        if (peer.sourceAddress !== undefined) startBfd(peer.sourceAddress);
       }
       session.on('established', (info) => {
+        setDiagnosis(null);
+        startBfd(normalizeAddress(info.localAddress));
         hooks.established(linkInfoFromNegotiated(info.negotiated, info.localAddress), {
           write: (msgs) => session.sendChunks(msgs),
         });
       });
       session.on('down', () => hooks.down());
       session.on('routeRefresh', (r) => hooks.routeRefresh(r.afi, r.safi, r.subtype));
+      const release = () => {
+        stopped = true;
+        clearInterval(diagTimer);
+        if (secured.get(peer.address) === sec) {
+          secured.delete(peer.address);
+          secureListener?.removePeer(peer.address);
+        }
+        if (peer.bfd !== undefined) {
+          bfdHandlers.delete(peer.address);
+          bfd?.removePeer(peer.address);
+        }
+      };
       const port: RealSessionPort = {
         peer: peer.address,
         start: () => session.start(),
         async stop(subcode, message) {
+          release();
           await session.stop({ subcode, ...(message === undefined ? {} : { message }) });
           session.removeAllListeners();
         },
         async abort() {
+          release();
           await session.stop({ graceful: true });
           session.removeAllListeners();
         },
         state: () => session.state,
+        diagnosis: () => diagnosis,
+        bfdState: () => (peer.bfd === undefined ? null : bfd?.state(peer.address) ?? 'Down'),
         acceptIncoming: (socket) => session.acceptIncoming(socket),
       };
       return port;
     },
 
     async listen(address, port, lookup): Promise<ListenerPort> {
-      const server = net.createServer({ noDelay: true }, (socket) => {
+      const onSocket = (socket: net.Socket) => {
         const target = lookup(socket.remoteAddress ?? '') as RealSessionPort | undefined;
         if (target === undefined) {
           log.info({ remote: socket.remoteAddress }, 'connection from an unknown address refused (Cease 6/5)');
@@ -95,7 +233,24 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined): 
           return;
         }
         target.acceptIncoming(socket);
-      });
+      };
+      listening = true;
+      if (secured.size > 0) {
+        // Keys must be on the listening socket before the peer's SYN arrives (RFC 2385 §2 covers the SYN).
+        const sl = new SecureListener(address, port, onSocket);
+        for (const [p, sec] of secured) sl.setPeer(p, sec);
+        await sl.listen();
+        secureListener = sl;
+        log.info({ address, port, securedPeers: secured.size }, 'listening for BGP connections (per-peer TCP-MD5 / GTSM)');
+        return {
+          close: async () => {
+            secureListener = undefined;
+            listening = false;
+            await sl.close();
+          },
+        };
+      }
+      const server = net.createServer({ noDelay: true }, onSocket);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host: address, port, ...(address === '::' ? { ipv6Only: false } : {}) }, () => {
@@ -107,9 +262,15 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined): 
       return {
         // Stop accepting; connections already handed to sessions close with their sessions.
         close: async () => {
+          listening = false;
           server.close();
         },
       };
+    },
+
+    async close(): Promise<void> {
+      await bfd?.close();
+      bfd = undefined;
     },
   };
 }

@@ -32,6 +32,10 @@ export interface SessionPort {
   abort(): Promise<void>;
   /** Plain data for logs and the status API. */
   state(): string;
+  /** Why the session may not come up (e.g. 'md5-key-mismatch-likely'), or null. */
+  diagnosis?(): string | null;
+  /** BFD session state (AdminDown / Down / Init / Up), or null without BFD. */
+  bfdState?(): string | null;
 }
 
 export interface ListenerPort {
@@ -45,4 +49,6 @@ export interface SessionLayer {
    * (`lookup`); connections from unknown addresses are refused (Cease 6/5).
    */
   listen(address: string, port: number, lookup: (remote: string) => SessionPort | undefined): Promise<ListenerPort>;
+  /** Releases layer-wide resources (the BFD worker) after every session stopped. */
+  close?(): Promise<void>;
 }
