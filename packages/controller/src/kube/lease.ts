@@ -18,6 +18,18 @@ export interface LeaseOptions {
   readonly now?: () => Date;
 }
 
+export class LeaseTimeoutError extends Error {
+  readonly code = 'ERR_LEASE_TIMEOUT';
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LeaseTimeoutError(`lease request took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** MicroTime: the API server wants RFC 3339 with microseconds on Lease times. */
 function micro(d: Date): k8s.V1MicroTime {
   return new k8s.V1MicroTime(d.getTime());
@@ -94,7 +106,8 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     if (this.stopped) return;
     try {
-      const ok = await this.tryAcquireOrRenew();
+      // A hung request must not stall the loop: each attempt is bounded by the renew deadline.
+      const ok = await withTimeout(this.tryAcquireOrRenew(), this.opts.renewDeadlineSec * 1000);
       if (ok) {
         this.lastRenewMs = Date.now();
         this.setLeading(true);
