@@ -10,6 +10,7 @@ import { FrrRouter } from './support/routers/frr.ts';
 import { GobgpRouter } from './support/routers/gobgp.ts';
 import { ExabgpRouter } from './support/routers/exabgp.ts';
 import { Capture } from './support/capture.ts';
+import { readTcpSegments } from './support/pcap.ts';
 import type { Link } from './support/netns.ts';
 import type { RouteView } from './support/routers/types.ts';
 
@@ -25,6 +26,7 @@ let cap: Capture;
 let grLink: Link;
 let grBird: BirdRouter;
 let grFrr: FrrRouter;
+let grCap: Capture;
 
 before(async () => {
   // a leftover of a "crashed" run with our prefix must be swept by Topology.create
@@ -76,22 +78,23 @@ before(async () => {
     ],
     originate: [{ prefix: '198.51.100.4/32', communities: ['65004:4'] }, { prefix: '2001:db8:100::4/128' }],
   });
-  // a second BIRD↔FRR pair with graceful restart and BFD (100 ms × 3)
+  // a second BIRD↔FRR pair with graceful restart, BFD (100 ms × 3) and TCP-MD5
   const [g1, g2] = await Promise.all(['grb', 'grf'].map((n) => topo.addNamespace(n)));
   grLink = await topo.addLink(g1, g2, { v4: '10.255.3.0/30' });
+  grCap = await Capture.start(topo, g1, grLink.a.ifname);
   const gr = { restartTimeSec: 60 };
   grBird = new BirdRouter(topo, {
     ns: g1,
     routerId: '10.255.3.1',
     localAs: 65005,
-    neighbors: [{ address: grLink.b.v4!, remoteAs: 65006, gracefulRestart: gr, bfd: true }],
+    neighbors: [{ address: grLink.b.v4!, remoteAs: 65006, gracefulRestart: gr, bfd: true, password: 'lab-md5' }],
     originate: [{ prefix: '198.51.100.5/32' }],
   });
   grFrr = new FrrRouter(topo, {
     ns: g2,
     routerId: '10.255.3.2',
     localAs: 65006,
-    neighbors: [{ address: grLink.a.v4!, remoteAs: 65005, gracefulRestart: gr, bfd: true, passive: true }],
+    neighbors: [{ address: grLink.a.v4!, remoteAs: 65005, gracefulRestart: gr, bfd: true, passive: true, password: 'lab-md5' }],
     originate: [{ prefix: '198.51.100.6/32' }],
   });
   await Promise.all([bird.start(), frr.start(), gobgp.start(), exa.start(), grBird.start(), grFrr.start()]);
@@ -158,8 +161,13 @@ test('the capture holds both directions of the BIRD↔FRR sessions as BGP messag
   assert.ok(cap.messages(l1.b.v6!).some((m) => m.typeName === 'UPDATE'));
 });
 
-test('BFD comes up on both sides; a crashed peer’s routes stay stale until it is back (graceful restart)', async () => {
+test('MD5 session and BFD come up on both sides; a crashed peer’s routes stay stale until it is back (GR)', async () => {
   await Promise.all([grBird.waitEstablished(), grFrr.waitEstablished()]);
+  // the session really is signed: every BGP segment on the wire carries the MD5 option (kind 19)
+  await grCap.stop();
+  const segs = readTcpSegments(grCap.bytes()).filter((s) => s.sport === 179 || s.dport === 179);
+  assert.ok(segs.length > 0);
+  assert.ok(segs.every((s) => s.md5));
   await grBird.waitFor(async () => (await grBird.bfdSessions()).some((s) => s.peer === grLink.b.v4 && s.state === 'Up'), 'BIRD BFD up');
   await grFrr.waitFor(async () => (await grFrr.bfdSessions()).some((s) => s.peer === grLink.a.v4 && s.state === 'Up'), 'FRR BFD up');
   await grFrr.waitForPrefix('198.51.100.5/32');

@@ -93,6 +93,11 @@ test('bytes that are not BGP are flagged as desync, not cut', () => {
   assert.equal(flow.messages.length, 0);
 });
 
+test('stored captures without TCP-MD5 have no MD5 option', () => {
+  const p = join(CAPTURED, 'pcap', 'ipv4-as4-gr.pcap');
+  assert.ok(readTcpSegments(readFileSync(p)).every((s) => !s.md5));
+});
+
 test('a truncated pcap record at the end is ignored', () => {
   const whole = pcapOf([{ seq: 1, flags: 0x18, data: bgp(4) }]);
   assert.equal(readTcpSegments(whole.subarray(0, whole.length - 5)).length, 0);

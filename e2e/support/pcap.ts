@@ -16,6 +16,8 @@ export interface TcpSegment {
   readonly payload: Buffer;
   /** True when the capture cut the packet short (snaplen). */
   readonly truncated: boolean;
+  /** The segment carries a TCP MD5 signature option (kind 19, RFC 2385). */
+  readonly md5: boolean;
 }
 
 export interface BgpWireMessage {
@@ -170,7 +172,24 @@ function parseTcp(t: Buffer, src: string, dst: string, tsUs: number, truncated: 
     flags: t[13],
     payload: Buffer.from(t.subarray(doff)),
     truncated,
+    md5: hasTcpOption(t.subarray(20, doff), 19),
   };
+}
+
+function hasTcpOption(opts: Buffer, kind: number): boolean {
+  let o = 0;
+  while (o < opts.length) {
+    const k = opts[o];
+    if (k === 0) return false; // end of options
+    if (k === 1) {
+      o++; // no-op
+      continue;
+    }
+    if (k === kind) return true;
+    if (o + 1 >= opts.length || opts[o + 1] < 2) return false;
+    o += opts[o + 1];
+  }
+  return false;
 }
 
 interface FlowState {
