@@ -4,11 +4,12 @@
 // The JSON is documented in docs/decode.md; keep it stable.
 
 import { BgpNotificationError, Framer, checkHeader, decodeMessage, HEADER_LENGTH, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from '@vipd/bgp/wire';
-import type { DecodeContext } from '@vipd/bgp/wire';
+import type { DecodeContext, OpenMessage } from '@vipd/bgp/wire';
 import { errorJson, hex, messageJson } from '../decode/format.ts';
 import type { Json } from '../decode/format.ts';
 import { DecodeInputError, parseInput } from '../decode/input.ts';
 import type { InputFormat } from '../decode/input.ts';
+import { contextFromOpens } from '../decode/session-context.ts';
 
 export const summary = 'decode BGP messages given as hex (arguments or stdin) to JSON lines';
 
@@ -21,6 +22,7 @@ const USAGE = `usage: vipd decode [--context LIST] [--format auto|hex|dump] [--p
                extended-message[=true|false] (default false; messages up to 65535 bytes)
                add-path=ipv4[+ipv6|+AFI/SAFI] (families that carry path identifiers)
                ibgp[=true|false]            (default false)
+             In a dump without --context, each flow's context is negotiated from the session's OPENs.
   --format   auto (default) detects dumps by their zero offset; hex or dump forces one
   --pretty   indent the JSON
 Exit status: 0 every message decoded, 1 some message was an error, 2 usage or input error.`;
@@ -140,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
 export async function decodeCommand(argv: readonly string[], readInput: () => Promise<string>): Promise<DecodeResult> {
   let pretty = false;
   let format: InputFormat = 'auto';
+  let contextGiven = false;
   let ctx: DecodeContext;
   const inputs: string[] = [];
   try {
@@ -162,6 +165,7 @@ export async function decodeCommand(argv: readonly string[], readInput: () => Pr
       else inputs.push(a);
     }
     ctx = parseContext(contextSpec);
+    contextGiven = contextSpec !== '';
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     return { code: 2, stdout: '', stderr: `vipd decode: ${err.message}\n${USAGE}\n` };
@@ -186,8 +190,16 @@ export async function decodeCommand(argv: readonly string[], readInput: () => Pr
     }
     errors = decodeStream(input.bytes, ctx, emit);
   } else {
-    // One framer per TCP flow so segments of both directions can interleave.
+    // One framer per TCP flow so segments of both directions can interleave. Without --context, each
+    // flow's context comes from the session's two OPENs once both are seen (session-context.ts).
     const framers = new Map<string, { framer: Framer; failed: boolean }>();
+    const opens = new Map<string, OpenMessage>();
+    const reverse = (flow: string) => flow.split('>').reverse().join('>');
+    const ctxFor = (flow: string): DecodeContext => {
+      const mine = opens.get(flow);
+      const theirs = opens.get(reverse(flow));
+      return contextGiven || mine === undefined || theirs === undefined ? ctx : contextFromOpens(mine, theirs);
+    };
     for (const pkt of input.packets) {
       let st = framers.get(pkt.flow);
       if (st === undefined) {
@@ -198,8 +210,15 @@ export async function decodeCommand(argv: readonly string[], readInput: () => Pr
       st.framer.push(pkt.payload);
       try {
         for (let f = st.framer.next(); f !== undefined; f = st.framer.next()) {
+          const fctx = ctxFor(pkt.flow);
           try {
-            emit({ packet: pkt.index, flow: pkt.flow, ...messageJson(decodeMessage(f, ctx), f.length) });
+            const msg = decodeMessage(f, fctx);
+            emit({ packet: pkt.index, flow: pkt.flow, ...messageJson(msg, f.length) });
+            if (msg.type === 'open' && pkt.flow !== 'unknown') {
+              opens.set(pkt.flow, msg);
+              // RFC 8654: the larger maximum applies once both OPENs carried the capability.
+              for (const fl of [pkt.flow, reverse(pkt.flow)]) framers.get(fl)?.framer.setExtendedMessage(ctxFor(fl).extendedMessage);
+            }
           } catch (err) {
             if (!(err instanceof BgpNotificationError)) throw err;
             emit({ packet: pkt.index, flow: pkt.flow, type: TYPE_NAMES[f.type] ?? null, length: f.length, error: errorJson(err) });

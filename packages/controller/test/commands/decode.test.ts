@@ -160,3 +160,21 @@ describe('vipd decode on packet dumps', () => {
     });
   }
 });
+
+describe('vipd decode negotiates the context of a dump from its OPENs', () => {
+  const dump = readFileSync(`${fixtures}as2-peer-tshark-x.txt`, 'utf8');
+  test('a 2-byte-AS peer: UPDATEs decode clean without --context', async () => {
+    const r = await decode([], dump);
+    assert.equal(r.code, 0, r.stderr);
+    const updates = r.lines.filter((l) => l.type === 'update');
+    assert.ok(updates.length >= 2);
+    for (const u of updates) assert.deepStrictEqual(u.outcomes, []);
+    const opens = r.lines.filter((l) => l.type === 'open');
+    assert.ok(opens.some((o) => o.myAs === 23456 && o.peerAs === 4200000003));
+  });
+  test('forcing four-octet-as=true misreads the 2-byte AS_PATH (treat-as-withdraw)', async () => {
+    const r = await decode(['--context', 'four-octet-as=true'], dump);
+    const outcomes = r.lines.filter((l) => l.type === 'update').flatMap((u) => u.outcomes as { attrCode: number }[]);
+    assert.ok(outcomes.some((o) => o.attrCode === 2));
+  });
+});
