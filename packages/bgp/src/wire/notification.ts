@@ -1,7 +1,8 @@
 // NOTIFICATION message (RFC 4271 §4.5) with the shutdown communication of RFC 8203 / RFC 9003 §2 for
 // Cease / Administrative Shutdown (6/2) and Cease / Administrative Reset (6/4): one length octet, then
 // that many octets of UTF-8 (at most 255). `data` always keeps the raw Data field, so a malformed
-// communication is still visible; RFC 9003 §4: an invalid one MUST NOT be used, so no message is set.
+// communication is still visible (RFC 9003 §4: an invalid Length or UTF-8 sequence is logged, the
+// erroneous communication itself at most as a hex dump), and then no `shutdownMessage` is set.
 
 import { CeaseSubcode, MessageType, NotificationCode } from './constants.ts';
 import { BgpEncodeError } from './errors.ts';
