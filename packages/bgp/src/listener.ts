@@ -65,8 +65,13 @@ export class Listener {
     return a !== null && typeof a === 'object' ? a : undefined;
   }
 
+  /**
+   * Stops accepting. Connections already handed to sessions are theirs and close with them (Node's
+   * close callback would wait for them, so this does not).
+   */
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    if (this.server.listening) this.server.close();
+    return Promise.resolve();
   }
 
   private onConnection(socket: net.Socket): void {

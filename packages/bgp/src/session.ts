@@ -219,7 +219,17 @@ export class Session extends EventEmitter<SessionEvents> {
   /** Called by the listener with a connection from this peer's address. */
   acceptIncoming(socket: net.Socket): void {
     this.opts.configureSocket?.(socket, 'accepted');
-    const st = this.main.state.name;
+    let st = this.main.state.name;
+    if (st === 'Established' && this.main.state.negotiated?.peerGracefulRestart !== undefined) {
+      // A graceful-restart capable peer connecting again while we are Established has restarted
+      // (RFC 4724 §4.2; BIRD does the same): drop the old connection and take the new one, instead of
+      // refusing it until our hold timer notices (which could be minutes with 180 s hold times).
+      this.log.warn({}, 'peer reconnected while Established (restart): replacing the old connection');
+      this.detach(this.main, true);
+      this.fire(this.main, { type: 'TcpConnectionFails' });
+      this.fire(this.main, { type: 'AutomaticStart_with_PassiveTcpEstablishment' });
+      st = this.main.state.name;
+    }
     if (st === 'Connect' || st === 'Active') {
       if (this.main.socket !== undefined) this.detach(this.main, true);
       this.attach(this.main, socket, 'incoming');
@@ -408,7 +418,9 @@ export class Session extends EventEmitter<SessionEvents> {
     } else if (msg.type === 'route-refresh') {
       // RFC 2918 §4 / field guide: refresh for a family not negotiated (or without the capability,
       // as RouterOS sends) is ignored, never a reset.
-      const ok = n !== undefined && (n.routeRefresh || n.enhancedRouteRefresh) && n.families.some((f) => f.afi === msg.afi && f.safi === msg.safi);
+      // RFC 7313 §4: a subtype other than 0 (request), 1 (BoRR), 2 (EoRR) MUST be ignored.
+      const ok = n !== undefined && (n.routeRefresh || n.enhancedRouteRefresh) && msg.subtype <= 2 &&
+        n.families.some((f) => f.afi === msg.afi && f.safi === msg.safi);
       if (ok) this.emit('routeRefresh', { afi: msg.afi, safi: msg.safi, subtype: msg.subtype });
       else this.log.debug({ afi: msg.afi, safi: msg.safi }, 'ROUTE-REFRESH ignored (not negotiated)');
     }

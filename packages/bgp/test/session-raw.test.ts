@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../src/clock.ts';
 import { Session, SessionDownError, type SessionOptions } from '../src/session.ts';
 import type { FsmConfigInput } from '../src/fsm/types.ts';
-import { KEEPALIVE, RawServer, RecordingMetrics, hex, message, openMessage, toHex, waitFor, type RawConn } from './support/raw-peer.ts';
+import { KEEPALIVE, RawServer, RecordingMetrics, hex, message, openMessage, rawConnect, toHex, waitFor, type RawConn } from './support/raw-peer.ts';
+import { Listener } from '../src/listener.ts';
 
 let nextPort = 18100;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -310,6 +311,7 @@ test('ROUTE-REFRESH: delivered for a negotiated family, ignored (no reset) for o
   r.session.on('routeRefresh', (q) => refreshes.push(q));
   r.session.on('endOfRib', (f) => eors.push(f));
   c.send(message(5, '00020001')); // IPv6 unicast: not negotiated → ignored
+  c.send(message(5, '00010301')); // IPv4 unicast, unknown subtype 3 → ignored (RFC 7313 §4)
   c.send(message(5, '00010001')); // IPv4 unicast
   c.send(message(2, '00000000')); // IPv4 End-of-RIB: empty UPDATE
   await waitFor(() => refreshes.length === 1 && eors.length === 1, 2000, 'refresh and EoR');
@@ -373,12 +375,36 @@ test('garbage from the peer never crashes the session: some NOTIFICATION, then I
     const c = await establish(r);
     // A valid header with a random type and length, then random bytes; or pure noise.
     const body = Uint8Array.from({ length: 10 + Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256));
-    // Types 1 (OPEN: unexpected in Established), 2 (UPDATE), 5 (ROUTE-REFRESH), 7 and 200 (unknown).
-    const type = [1, 2, 5, 7, 200][Math.floor(rnd() * 5)]!;
+    // Types 1 (OPEN: unexpected in Established), 2 (UPDATE), 7 and 200 (unknown). Not 5: a long
+    // ROUTE-REFRESH of subtype 0 is a valid request with ORF entries (RFC 7313 §5), served, no error.
+    const type = [1, 2, 7, 200][Math.floor(rnd() * 4)]!;
     c.send(run % 2 === 0 ? message(type, body) : body);
     if (run % 2 === 1) c.send(new Uint8Array(4096).fill(0x11)); // make sure a full header arrives
-    await waitFor(() => r.session.state !== 'Established', 3000, 'session reacted');
+    await waitFor(() => r.session.state !== 'Established', 3000, `session reacted (run ${run}, type ${type}, ${toHex(body.subarray(0, 24))})`);
     assert.equal(r.session.state, 'Idle');
     assert.equal(r.metrics.notificationsSent.length, 1);
   }
+});
+
+test('a graceful-restart capable peer that connects again while Established replaces the old connection', async () => {
+  const r = await rig();
+  const listenPort = nextPort++;
+  const listener = new Listener({ host: '127.0.0.1', port: listenPort });
+  listener.addSession(r.session);
+  await listener.listen();
+  cleanups.push(() => listener.close());
+  const grOpen = openMessage({ as: 65001, hold: 9, id: '10.0.0.2', capsHex: GR_N + AS4 });
+  const old = await establish(r, grOpen);
+  const downs: string[] = [];
+  r.session.on('down', (d) => downs.push(d.kind));
+  // The restarted peer connects in (its old TCP connection is dead but we did not notice yet).
+  const fresh = await rawConnect('127.0.0.1', listenPort);
+  assert.equal((await fresh.next()).type, 1, 'our OPEN on the new connection');
+  await old.waitClosed();
+  assert.deepEqual(downs, ['tcp-failed']);
+  fresh.send(grOpen);
+  assert.equal((await fresh.next()).type, 4);
+  fresh.send(KEEPALIVE);
+  await waitFor(() => r.session.state === 'Established', 2000, 'Established again');
+  assert.equal(r.session.establishedInfo?.localPort, listenPort);
 });
