@@ -212,3 +212,27 @@ describe('robustness properties', () => {
     );
   });
 });
+
+describe('framer split property', () => {
+  test('any chunking of a generated stream yields the same frames as one chunk', () => {
+    fc.assert(
+      fc.property(validStream, fc.array(fc.nat(), { maxLength: 12 }), (bytes, cutsRaw) => {
+        const cuts = [...new Set(cutsRaw.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        const whole = new Framer();
+        whole.push(bytes);
+        const expected = whole.drain().map((f) => Array.from(f.message).join(','));
+        const split = new Framer();
+        const got: string[] = [];
+        let prev = 0;
+        for (const c of [...cuts, bytes.length]) {
+          split.push(bytes.subarray(prev, c));
+          prev = c;
+          for (const f of split.drain()) got.push(Array.from(f.message).join(','));
+        }
+        assert.deepStrictEqual(got, expected);
+        assert.equal(split.bufferedBytes, 0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
