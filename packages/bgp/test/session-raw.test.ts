@@ -61,6 +61,8 @@ async function expectNotification(c: RawConn, codeSubcodeDataHex: string): Promi
   assert.equal(f.type, 3, 'a NOTIFICATION');
   assert.equal(toHex(f.body), codeSubcodeDataHex);
   await c.waitClosed();
+  // NOTIFICATION sent ⇒ Idle: nothing at all may follow it on the connection.
+  assert.equal(c.frames[c.frames.length - 1], f, 'the NOTIFICATION is the last message');
 }
 
 test('establish with a raw peer; keepalive every hold/3; peer keepalives keep the hold timer alive', async () => {

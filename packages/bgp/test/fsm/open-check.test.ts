@@ -187,3 +187,38 @@ test('our OPEN: AS_TRANS for a 4-byte AS, the real AS in the capability; minimal
   assert.equal(n.fourOctetAs, false, 'minimal OPEN negotiates no 4-octet AS');
   assert.deepEqual(n.families, [{ afi: 1, safi: 1 }]);
 });
+
+test('property: any OPEN yields either a Negotiated object or an OPEN Message Error, never a throw', async () => {
+  const fc = (await import('fast-check')).default;
+  const cap = fc.oneof(
+    fc.record({ kind: fc.constant('multiprotocol' as const), afi: fc.integer({ min: 0, max: 65535 }), safi: fc.integer({ min: 0, max: 255 }) }),
+    fc.constant({ kind: 'route-refresh' as const }),
+    fc.record({ kind: fc.constant('four-octet-as' as const), asn: fc.integer({ min: 0, max: 2 ** 32 - 1 }) }),
+    fc.record({ kind: fc.constant('role' as const), role: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ kind: fc.constant('unknown' as const), code: fc.integer({ min: 128, max: 255 }), value: fc.uint8Array({ maxLength: 8 }) }),
+  );
+  const ip = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((t) => t.join('.'));
+  fc.assert(
+    fc.property(
+      fc.record({
+        version: fc.integer({ min: 0, max: 255 }),
+        myAs: fc.integer({ min: 0, max: 65535 }),
+        holdTimeSec: fc.integer({ min: 0, max: 65535 }),
+        bgpId: ip,
+        capabilities: fc.array(cap, { maxLength: 6 }),
+        otherParams: fc.array(fc.record({ type: fc.integer({ min: 0, max: 254 }), value: fc.uint8Array({ maxLength: 4 }) }), { maxLength: 1 }),
+      }),
+      fc.constantFrom<Partial<FsmConfig>>({}, { peerAs: 'any' }, { role: BgpRole.PEER, strictRole: true }, { requiredCapabilities: [1, 65] }, { minHoldTimeSec: 9 }),
+      (o, over) => {
+        const r = checkOpen({ type: 'open', ...o } as OpenMessage, { ...cfg, ...over }, false);
+        if (r.ok) {
+          assert.ok(r.negotiated.holdTimeSec === 0 || r.negotiated.holdTimeSec >= 3);
+          assert.ok(r.negotiated.keepaliveSec * 3 <= r.negotiated.holdTimeSec);
+        } else {
+          assert.equal(r.notification.code, 2);
+        }
+      },
+    ),
+    { numRuns: 2000 },
+  );
+});
