@@ -83,7 +83,7 @@ export function decodeCapability(code: number, v: Uint8Array): Capability {
       return { kind: 'enhanced-route-refresh' };
     case CapabilityCode.LLGR: {
       // RFC 9494 §3: AFI(2) SAFI(1) flags(1, F = 0x80) long-lived stale time(3)
-      if (n % 7 !== 0) return { kind: 'unknown', code, value: v };
+      if (n % 7 !== 0) return { kind: 'unknown', code, value: new Uint8Array(v) };
       const entries = [];
       for (let o = 0; o < n; o += 7) {
         entries.push({
@@ -98,11 +98,13 @@ export function decodeCapability(code: number, v: Uint8Array): Capability {
     case CapabilityCode.FQDN: {
       // draft-walton-bgp-hostname-capability §3: hostname len(1) hostname, domain len(1) domain
       const fqdn = decodeFqdn(v);
-      return fqdn ?? { kind: 'unknown', code, value: v };
+      return fqdn ?? { kind: 'unknown', code, value: new Uint8Array(v) };
     }
     default:
-      // RFC 5492 §4: capabilities we do not know are kept (and ignored by the session).
-      return { kind: 'unknown', code, value: v };
+      // RFC 5492 §4: capabilities we do not know are kept (and ignored by the session). Raw values
+      // are copied (new Uint8Array, not Buffer#slice, which is a view) so a stored OPEN does not pin
+      // the socket chunk it arrived in.
+      return { kind: 'unknown', code, value: new Uint8Array(v) };
   }
 }
 

@@ -69,7 +69,7 @@ function badLength(buf: Uint8Array, off: number): BgpNotificationError {
   return new BgpNotificationError(
     NotificationCode.MESSAGE_HEADER_ERROR,
     HeaderErrorSubcode.BAD_MESSAGE_LENGTH,
-    buf.slice(off + 16, off + 18),
+    Uint8Array.of(buf[off + 16]!, buf[off + 17]!),
   );
 }
 

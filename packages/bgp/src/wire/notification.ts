@@ -44,7 +44,8 @@ export function encodeShutdownCommunication(message: string): Uint8Array {
 export function decodeNotification(buf: Uint8Array, start: number, end: number): NotificationMessage {
   const code = end - start > 0 ? buf[start]! : 0;
   const subcode = end - start > 1 ? buf[start + 1]! : 0;
-  const data = buf.subarray(Math.min(start + 2, end), end);
+  // A copy: a NOTIFICATION is kept for status and logs, and must not pin the socket chunk.
+  const data = new Uint8Array(buf.subarray(Math.min(start + 2, end), end));
   if (hasShutdownCommunication(code, subcode)) {
     const shutdownMessage = decodeShutdownCommunication(data);
     if (shutdownMessage !== undefined) return { type: 'notification', code, subcode, data, shutdownMessage };

@@ -73,7 +73,7 @@ export function decodeOpen(buf: Uint8Array, start: number, messageEnd: number): 
     p += len;
     // RFC 5492 §4: parse every capability in every capabilities parameter.
     if (type === OptionalParamType.CAPABILITIES) decodeCapabilities(value, capabilities);
-    else otherParams.push({ type, value });
+    else otherParams.push({ type, value: new Uint8Array(value) });
   }
   return { type: 'open', version, myAs, holdTimeSec, bgpId, capabilities, otherParams };
 }

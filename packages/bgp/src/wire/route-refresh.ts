@@ -25,7 +25,7 @@ export function decodeRouteRefresh(message: Uint8Array): RouteRefreshMessage {
     throw new BgpNotificationError(
       NotificationCode.ROUTE_REFRESH_MESSAGE_ERROR,
       RouteRefreshErrorSubcode.INVALID_MESSAGE_LENGTH,
-      message.slice(),
+      new Uint8Array(message),
       'ROUTE-REFRESH length is not 23',
     );
   }

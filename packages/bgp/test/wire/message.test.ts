@@ -39,3 +39,18 @@ describe('decodeMessage / encodeMessage', () => {
     assertNotification(err, { code: 1, subcode: 3, data: '09' });
   });
 });
+
+describe('decoded values own their bytes', () => {
+  test('from a Node Buffer chunk, NOTIFICATION data and unknown capabilities are copies, not views', () => {
+    const chunk = Buffer.from(hex(`${M} 0017 03 | 06 02 | 01 41   ${M} 0021 01 | 04 fde8 005a 0a000001 04 02 02 8000`).buffer);
+    const framer = new Framer();
+    framer.push(chunk);
+    const [n, o] = framer.drain().map((f) => decodeMessage(f));
+    assert.ok(n?.type === 'notification' && o?.type === 'open');
+    assert.notEqual(n.data.buffer, chunk.buffer);
+    assert.equal(Object.getPrototypeOf(n.data), Uint8Array.prototype);
+    const cap = o.capabilities[0]!;
+    assert.ok(cap.kind === 'unknown');
+    assert.notEqual(cap.value.buffer, chunk.buffer);
+  });
+});
