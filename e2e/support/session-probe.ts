@@ -11,7 +11,13 @@ interface ProbeSpec {
   readonly routerId: string;
   readonly listenPort: number;
   readonly shutdownMessage: string;
-  readonly peers: readonly { readonly address: string; readonly localAddress: string; readonly peerAs: number; readonly families: readonly { afi: number; safi: number }[] }[];
+  readonly peers: readonly {
+    readonly address: string;
+    readonly localAddress: string;
+    readonly peerAs: number;
+    readonly families: readonly { afi: number; safi: number }[];
+    readonly passive?: boolean;
+  }[];
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ProbeSpec;
@@ -22,7 +28,7 @@ const sessions = spec.peers.map((p) => {
   const s = new Session({
     peerAddress: p.address,
     localAddress: p.localAddress,
-    fsm: { localAs: spec.localAs, localBgpId: spec.routerId, peerAs: p.peerAs, holdTimeSec: 9, families: p.families, connectRetrySec: 1 },
+    fsm: { localAs: spec.localAs, localBgpId: spec.routerId, peerAs: p.peerAs, holdTimeSec: 9, families: p.families, connectRetrySec: 1, passive: p.passive === true },
   });
   s.on('stateChange', (from, to) => out({ peer: s.peerAddress, event: 'state', from, to }));
   s.on('established', (i) =>
