@@ -9,6 +9,7 @@ import { Counter, type Gauge, type Histogram, type Registry } from 'prom-client'
 import { FAST_LATENCY_BUCKETS_SEC, SLOW_LATENCY_BUCKETS_SEC, counter, gauge, histogram, readSource } from './factories.ts';
 import { SeriesStore } from './series-store.ts';
 import { createControlMetrics, type ControlMetrics, type CatalogueSources } from './catalogue-control.ts';
+import { createSecurityMetrics, type SecurityMetrics } from './catalogue-security.ts';
 
 export type { CatalogueSources, ControlMetrics } from './catalogue-control.ts';
 
@@ -59,6 +60,8 @@ export interface Catalogue {
   readonly registry: Registry;
   readonly bgp: BgpCatalogue;
   readonly control: ControlMetrics;
+  /** TCP-MD5 diagnosis and BFD (issue 8). */
+  readonly security: SecurityMetrics;
   readonly buildInfo: Gauge<'version' | 'revision' | 'nodejs_version'>;
   readonly startTime: Gauge<never>;
   readonly sourceErrors: Counter<'source'>;
@@ -143,12 +146,14 @@ export function createCatalogue(registry: Registry, options: CatalogueOptions = 
   });
   const bgp = createBgpCatalogue(registry, options.sources ?? {}, sourceErrors);
   const control = createControlMetrics(registry, options.sources ?? {}, sourceErrors);
+  const security = createSecurityMetrics(registry);
   registry.registerMetric(sourceErrors);
   return {
     registry,
     sourceErrors,
     bgp,
     control,
+    security,
     buildInfo,
     startTime,
   };

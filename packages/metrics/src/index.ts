@@ -5,6 +5,7 @@ export * from './labels.ts';
 export * from './catalogue.ts';
 export type { PoolUsage, ConfigObjectCounts } from './catalogue-control.ts';
 export * from './bgp-adapter.ts';
+export * from './catalogue-security.ts';
 export * from './logging.ts';
 export * from './status.ts';
 export * from './scrub.ts';

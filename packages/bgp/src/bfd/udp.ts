@@ -30,6 +30,7 @@ export class BfdUnavailableError extends Error {
 
 /** Loads the addon (throws BfdUnavailableError when it is missing or too old to have the UDP part). */
 export function loadUdpAddon(): UdpAddon {
+  if (process.env.VIPD_NATIVE_ADDON === 'off') throw new BfdUnavailableError('disabled by VIPD_NATIVE_ADDON=off');
   let a: Partial<UdpAddon>;
   try {
     a = createRequire(import.meta.url)('../../native/build/sockopt.node') as Partial<UdpAddon>;

@@ -31,6 +31,11 @@ let loadError: string | undefined;
 function load(): Addon {
   if (addon !== undefined) return addon;
   if (loadError !== undefined) throw new SockoptUnavailableError(loadError);
+  // Operators (and tests) can switch the addon off to check that peers needing it refuse to start.
+  if (process.env.VIPD_NATIVE_ADDON === 'off') {
+    loadError = 'disabled by VIPD_NATIVE_ADDON=off';
+    throw new SockoptUnavailableError(loadError);
+  }
   try {
     addon = createRequire(import.meta.url)('../../native/build/sockopt.node') as Addon;
     return addon;

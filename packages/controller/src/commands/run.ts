@@ -74,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   const logging = createLogging({ level: cfg.logLevel, base: { node: hostname() } });
   const log = logging.root;
   const metrics = createMetrics(cfg, logging);
-  const layer = realSessionLayer(logging.component('session'), metrics.bgp);
+  const layer = realSessionLayer(logging.component('session'), metrics.bgp, { observer: metrics.security });
   const daemon = new StandaloneDaemon(cfg, { layer, log: logging.component('speaker'), metrics: metrics.bgp });
   const url = await metrics.attach(daemon).catch((err: unknown) => {
     log.error({ err }, 'metrics server did not start; continuing without it');
@@ -127,7 +127,21 @@ export async function run(argv: string[]): Promise<number> {
     });
   });
 
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (err) {
+    // A peer that needs TCP-MD5 / GTSM / BFD when the native addon or the kernel cannot provide it:
+    // refuse to run rather than bring the session up without authentication.
+    const code = (err as { code?: unknown }).code;
+    if (code === 'ERR_PEER_SECURITY_UNAVAILABLE' || code === 'ERR_BFD_UNAVAILABLE' || code === 'ERR_SOCKOPT_UNAVAILABLE') {
+      log.fatal?.({ err: { code, message: (err as Error).message } }, 'cannot start: peer security or BFD unavailable');
+      process.stderr.write(`vipd: ${(err as Error).message}\n`);
+      logging.root.flush();
+      await daemon.shutdown().catch(() => undefined);
+      return 3;
+    }
+    throw err;
+  }
   log.info({ peers: cfg.peers.length, vips: cfg.vips.length, localAsn: cfg.localAsn, routerId: cfg.routerId }, 'vipd running');
   const code = await done;
   log.info({ code }, 'vipd exiting');

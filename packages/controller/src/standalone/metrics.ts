@@ -8,6 +8,7 @@ import {
   buildServer,
   createBgpMetricsAdapter,
   createCatalogue,
+  createSecurityRecorder,
   listenServer,
   type BgpMetricsAdapter,
   type Logging,
@@ -18,11 +19,16 @@ import {
 } from '../../../metrics/src/index.ts';
 import type { StandaloneConfig } from './config.ts';
 import type { StandaloneDaemon } from './daemon.ts';
+import type { HealthGate } from './health-gate.ts';
 
 export interface MetricsHandle {
   readonly bgp: BgpMetricsAdapter;
+  /** BFD state and TCP-MD5 diagnosis recorder for the session layer (issue 8). */
+  readonly security: ReturnType<typeof createSecurityRecorder>;
   readonly registry: Registry;
-  attach(daemon: StandaloneDaemon): Promise<string | undefined>;
+  /** Controller / health-check metrics (vipd_health_check_*). */
+  readonly control: ReturnType<typeof createCatalogue>['control'];
+  attach(daemon: StandaloneDaemon, health?: HealthGate): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -37,8 +43,10 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
   const startedAtMs = Date.now();
   return {
     bgp,
+    security: createSecurityRecorder(catalogue.security),
     registry,
-    async attach(daemon) {
+    control: catalogue.control,
+    async attach(daemon, health) {
       if (cfg.metrics === undefined) return undefined;
       const status: StatusProvider = {
         info: () => ({
@@ -83,7 +91,7 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
           });
         },
         routes: () =>
-          daemon.config.vips.map(
+          daemon.config.vips.filter((v) => health === undefined || health.attributesFor(v) !== undefined).map(
             (v): RouteStatus => ({
               prefix: v.prefix,
               family: v.prefix.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast',
@@ -102,13 +110,15 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
             }),
           ),
         decisions: () => [],
-        healthChecks: () => [],
+        healthChecks: () => health?.statuses() ?? [],
       };
       const app = buildServer({
         registry,
         status,
         readiness: { isConfigLoaded: () => true, isInitialSyncDone: () => true },
         logger: logging.component('server'),
+        // The maintenance switch is a mutation: served only on a loopback status address.
+        ...(health !== undefined && isLoopback(cfg.metrics.address) ? { healthMaintenance: (name: string, on: boolean) => health.setMaintenance(name, on) } : {}),
       });
       const url = await listenServer(app, { host: cfg.metrics.address, port: cfg.metrics.port });
       close = () => app.close();
@@ -116,4 +126,8 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
     },
     close: () => close(),
   };
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.');
 }
