@@ -136,6 +136,16 @@ test('GoBGP and ExaBGP establish over IPv4 and IPv6 and see each other’s route
   await gobgp.waitForPrefix('2001:db8:100::4/128');
 });
 
+test('routeCount() agrees with routes() on every router and family', async () => {
+  for (const r of [bird, frr, gobgp, exa]) {
+    for (const fam of ['ipv4', 'ipv6'] as const) {
+      const n = (await r.routes(fam)).length;
+      assert.ok(n >= 1, `${r.kind} ${fam}`);
+      assert.equal(await r.waitForRouteCount(fam, (c) => c === n, 5000), n, `${r.kind} ${fam}`);
+    }
+  }
+});
+
 test('a withdraw and a shutdown message reach the other side', async () => {
   await frr.withdraw('198.51.100.2/32');
   await bird.waitForPrefix('198.51.100.2/32', false);

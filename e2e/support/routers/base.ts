@@ -26,6 +26,8 @@ export abstract class RouterBase {
   abstract stop(): Promise<void>;
   abstract peers(): Promise<PeerView[]>;
   abstract routes(family: Family): Promise<RouteView[]>;
+  /** How many routes (paths) the router learned over BGP for the family; cheap enough for 100k routes. */
+  abstract routeCount(family: Family): Promise<number>;
   abstract announce(route: OriginateSpec): Promise<void>;
   abstract withdraw(prefix: string): Promise<void>;
   abstract version(): Promise<string>;
@@ -67,6 +69,17 @@ export abstract class RouterBase {
   /** Polls any probe against this router with a deadline (robust replacement for sleeps). */
   waitFor<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
     return waitFor(probe, { timeoutMs, intervalMs: 100, what: `${this.kind} in ${this.spec.ns}: ${what}` });
+  }
+
+  /** Polls routeCount(family) until predicate(count) holds (e.g. `(n) => n === 100_000`). */
+  async waitForRouteCount(family: Family, predicate: (count: number) => boolean, timeoutMs = 60_000, intervalMs = 50): Promise<number> {
+    return waitFor(
+      async () => {
+        const n = await this.routeCount(family);
+        return predicate(n) ? { n } : undefined;
+      },
+      { timeoutMs, intervalMs, what: `${this.kind} in ${this.spec.ns}: ${family} route count` },
+    ).then((r) => r.n);
   }
 
   /** Waits until `prefix` is present (or absent when present=false). */

@@ -44,8 +44,9 @@ export class BirdRouter extends RouterBase {
     lines.push('protocol device { scan time 10; }');
     lines.push('protocol direct { ipv4; ipv6; }');
     if (s.kernel) {
-      lines.push('protocol kernel kernel4 { ipv4 { import none; export where source = RTS_BGP; }; }');
-      lines.push('protocol kernel kernel6 { ipv6 { import none; export where source = RTS_BGP; }; }');
+      const merge = s.ecmp ? 'merge paths on; ' : '';
+      lines.push(`protocol kernel kernel4 { ${merge}ipv4 { import none; export where source = RTS_BGP; }; }`);
+      lines.push(`protocol kernel kernel6 { ${merge}ipv6 { import none; export where source = RTS_BGP; }; }`);
     }
     const routes = [...(s.originate ?? []), ...this.dynamic];
     for (const fam of ['ipv4', 'ipv6'] as const) {
@@ -84,7 +85,8 @@ export class BirdRouter extends RouterBase {
     if (n.bfd) out.push('  bfd on;');
     if (n.multihop !== undefined) out.push(`  multihop ${n.multihop};`);
     for (const fam of neighborFamilies(n)) {
-      const opts: string[] = ['import all;', `export filter { ${this.exportFilter()} };`];
+      const imp = s.honorGracefulShutdown ? 'import filter { if (65535, 0) ~ bgp_community then bgp_local_pref = 0; accept; };' : 'import all;';
+      const opts: string[] = [imp, `export filter { ${this.exportFilter()} };`];
       if (n.extendedNextHop && fam === 'ipv4') opts.push('extended next hop on;');
       if (n.nextHopSelf === true || (ibgp && n.nextHopSelf !== false)) opts.push('next hop self;');
       out.push(`  ${fam} { ${opts.join(' ')} };`);
@@ -210,6 +212,14 @@ export class BirdRouter extends RouterBase {
     } catch {
       return '';
     }
+  }
+
+  /** `show route count table masterN where source = RTS_BGP` (every path, best or not). */
+  async routeCount(family: Family): Promise<number> {
+    const out = await this.birdc(['show', 'route', 'count', 'table', family === 'ipv4' ? 'master4' : 'master6', 'where', 'source', '=', 'RTS_BGP']);
+    const m = /(\d+) of \d+ routes/.exec(out);
+    if (!m) throw new LabError('LAB_PARSE', `birdc route count: ${out.slice(0, 200)}`);
+    return Number(m[1]);
   }
 
   /** Routes BIRD learned over BGP (Type: BGP) in master4/master6, with BIRD's attributes. */

@@ -2,12 +2,12 @@
 // plus a config file; an API helper process appends every JSON message ExaBGP emits to a file (read
 // unbuffered so withdraws are never stuck) and forwards commands from a FIFO. Views are rebuilt by
 // replaying that JSON. `attribute [ code flags hex ]` lets tests send raw, even malformed, attributes.
-import { writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileSync, existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { open as openFile, write as writeFd, close as closeFd, constants as fsc } from 'node:fs';
 import { run, waitFor, LabError, hardKill } from '../exec.ts';
 import type { Topology } from '../netns.ts';
 import { canonicalIp, canonicalPrefix, familyOf } from '../addr.ts';
-import { RouterBase, makeRoute, sameAddress } from './base.ts';
+import { RouterBase, makeRoute } from './base.ts';
 import { grTime, neighborFamilies } from './types.ts';
 import type { Family, NotificationView, OriginateSpec, PeerState, PeerView, RouteView, RouterSpec } from './types.ts';
 
@@ -50,6 +50,7 @@ while True:
 export class ExabgpRouter extends RouterBase {
   readonly kind = 'exabgp' as const;
   declare readonly spec: ExabgpSpec;
+  private feed: ExaFeed = { offset: 0, carry: '', states: new Map(), ribs: { ipv4: new Map(), ipv6: new Map() }, notifications: new Map() };
 
   constructor(topo: Topology, spec: ExabgpSpec) {
     super(topo, spec, 'exabgp');
@@ -132,6 +133,7 @@ export class ExabgpRouter extends RouterBase {
     writeFileSync(this.file('api.py'), API_SCRIPT);
     if (!existsSync(this.file('commands.fifo'))) await run('mkfifo', [this.file('commands.fifo')]);
     writeFileSync(this.jsonFile, '');
+    this.resetFeed();
     writeFileSync(this.file('exabgp.conf'), this.config());
     const p = this.topo.spawnIn(this.spec.ns, ['exabgp', this.file('exabgp.conf')], {
       logFile: this.file('exabgp.stdout.log'),
@@ -209,60 +211,107 @@ export class ExabgpRouter extends RouterBase {
     return out;
   }
 
-  async peers(): Promise<PeerView[]> {
-    const states = new Map<string, PeerState>();
-    for (const n of this.spec.neighbors) states.set(canonicalIp(n.address), 'Idle');
-    for (const m of this.messages()) {
-      if (m.type !== 'state' || !m.neighbor?.address?.peer) continue;
-      const st = m.neighbor.state;
-      states.set(canonicalIp(m.neighbor.address.peer), st === 'up' ? 'Established' : st === 'connected' ? 'OpenSent' : 'Idle');
+  /** Reads the JSON lines written since the last call and applies them to the views (incremental). */
+  private sync(): void {
+    const f = this.feed;
+    let size: number;
+    try {
+      size = statSync(this.jsonFile).size;
+    } catch {
+      return;
     }
-    return [...states].map(([address, state]) => ({
-      address,
-      state,
-      remoteAs: this.spec.neighbors.find((n) => sameAddress(canonicalIp(n.address), address))?.remoteAs,
-    }));
+    if (size < f.offset) this.resetFeed(); // file recreated by a restart
+    if (size === f.offset) return;
+    const fd = openSync(this.jsonFile, 'r');
+    const buf = Buffer.alloc(size - f.offset);
+    try {
+      readSync(fd, buf, 0, buf.length, f.offset);
+    } finally {
+      closeSync(fd);
+    }
+    f.offset = size;
+    const text = f.carry + buf.toString('utf8');
+    const lines = text.split('\n');
+    f.carry = lines.pop() ?? ''; // an unfinished last line waits for the next read
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      try {
+        this.apply(JSON.parse(line) as ExabgpMessage);
+      } catch {
+        // not JSON (ExaBGP's "done" acks or noise)
+      }
+    }
+  }
+
+  private resetFeed(): void {
+    this.feed = { offset: 0, carry: '', states: new Map(), ribs: { ipv4: new Map(), ipv6: new Map() }, notifications: new Map() };
+  }
+
+  private apply(m: ExabgpMessage): void {
+    const f = this.feed;
+    const peer = m.neighbor?.address?.peer ? canonicalIp(m.neighbor.address.peer) : '';
+    if (m.type === 'state' && peer) {
+      const st = m.neighbor?.state;
+      f.states.set(peer, st === 'up' ? 'Established' : st === 'connected' ? 'OpenSent' : 'Idle');
+      if (st === 'down') {
+        for (const rib of Object.values(f.ribs)) for (const k of [...rib.keys()]) if (k.startsWith(peer + '|')) rib.delete(k);
+      }
+      return;
+    }
+    if (m.type === 'notification' && peer && m.neighbor?.notification) {
+      f.notifications.set(peer, m.neighbor.notification);
+      return;
+    }
+    const u = m.neighbor?.message?.update;
+    if (m.type !== 'update' || !u || m.neighbor?.direction === 'send') return;
+    for (const [fam, list] of Object.entries(u.withdraw ?? {})) {
+      const rib = f.ribs[fam.startsWith('ipv6') ? 'ipv6' : 'ipv4'];
+      for (const w of list) rib.delete(`${peer}|${canonicalPrefix(w.nlri)}`);
+    }
+    for (const [fam, byNh] of Object.entries(u.announce ?? {})) {
+      const rib = f.ribs[fam.startsWith('ipv6') ? 'ipv6' : 'ipv4'];
+      // a 32-byte next hop is listed twice in one message (global, then link-local): merge them
+      const nextHops = new Map<string, string[]>();
+      for (const [nh, list] of Object.entries(byNh)) {
+        for (const a of list) nextHops.set(a.nlri, [...(nextHops.get(a.nlri) ?? []), canonicalIp(nh)]);
+      }
+      for (const [nlri, nhs] of nextHops) rib.set(`${peer}|${canonicalPrefix(nlri)}`, exaRoute(nlri, [...new Set(nhs)], u.attribute ?? {}, peer));
+    }
+  }
+
+  async peers(): Promise<PeerView[]> {
+    this.sync();
+    return this.spec.neighbors.map((n) => {
+      const address = canonicalIp(n.address);
+      return { address, state: this.feed.states.get(address) ?? 'Idle', remoteAs: n.remoteAs };
+    });
   }
 
   async lastNotification(neighbor: string): Promise<NotificationView | undefined> {
-    const n = this.messages()
-      .filter((m) => m.type === 'notification' && m.neighbor?.address?.peer && sameAddress(canonicalIp(m.neighbor.address.peer), canonicalIp(neighbor)))
-      .pop();
-    const no = n?.neighbor?.notification;
+    this.sync();
+    const no = this.feed.notifications.get(canonicalIp(neighbor));
     if (!no) return undefined;
     return { code: no.code, subcode: no.subcode, reason: no.message, message: decodeShutdownData(no.data), raw: JSON.stringify(no) };
   }
 
   /** Adj-RIB-In rebuilt from the UPDATE stream (a session going down clears that peer's routes). */
   async routes(family: Family): Promise<RouteView[]> {
-    const rib = new Map<string, RouteView>();
-    for (const m of this.messages()) {
-      const peer = m.neighbor?.address?.peer ? canonicalIp(m.neighbor.address.peer) : '';
-      if (m.type === 'state' && m.neighbor?.state === 'down') {
-        for (const k of [...rib.keys()]) if (k.startsWith(peer + '|')) rib.delete(k);
-        continue;
-      }
-      const u = m.neighbor?.message?.update;
-      if (m.type !== 'update' || !u || m.neighbor?.direction === 'send') continue;
-      for (const [fam, list] of Object.entries(u.withdraw ?? {})) {
-        if (!fam.startsWith(family)) continue;
-        for (const w of list) rib.delete(`${peer}|${canonicalPrefix(w.nlri)}`);
-      }
-      for (const [fam, byNh] of Object.entries(u.announce ?? {})) {
-        if (!fam.startsWith(family)) continue;
-        for (const [nh, list] of Object.entries(byNh)) {
-          for (const a of list) {
-            const key = `${peer}|${canonicalPrefix(a.nlri)}`;
-            const prev = rib.get(key);
-            // a 32-byte next hop is reported twice (global, then link-local): merge
-            const nextHops = prev && sameAttrs(prev, u.attribute) ? [...prev.nextHops, canonicalIp(nh)] : [canonicalIp(nh)];
-            rib.set(key, exaRoute(a.nlri, [...new Set(nextHops)], u.attribute ?? {}, peer));
-          }
-        }
-      }
-    }
-    return [...rib.values()];
+    this.sync();
+    return [...this.feed.ribs[family].values()];
   }
+
+  async routeCount(family: Family): Promise<number> {
+    this.sync();
+    return this.feed.ribs[family].size;
+  }
+}
+
+interface ExaFeed {
+  offset: number;
+  carry: string;
+  states: Map<string, PeerState>;
+  ribs: Record<Family, Map<string, RouteView>>;
+  notifications: Map<string, { code?: number; subcode?: number; data?: string; message?: string }>;
 }
 
 export interface ExabgpMessage {
@@ -294,10 +343,6 @@ interface ExaAttrs {
   'large-community'?: number[][];
   'extended-community'?: Array<{ value: number; string: string }>;
   [k: string]: unknown;
-}
-
-function sameAttrs(prev: RouteView, a: ExaAttrs | undefined): boolean {
-  return prev.med === a?.med && prev.localPref === a?.['local-preference'];
 }
 
 function exaRoute(nlri: string, nextHops: string[], a: ExaAttrs, peer: string): RouteView {

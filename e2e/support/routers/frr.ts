@@ -41,8 +41,14 @@ export class FrrRouter extends RouterBase {
     const L: string[] = ['frr defaults traditional', `hostname ${s.ns}`, `log file ${this.file('bgpd.log')} debugging`, '!'];
     const routes = [...(s.originate ?? []), ...this.dynamic];
     routes.forEach((r, i) => L.push(...routeMap(`ORIG${i}`, r)));
+    if (s.honorGracefulShutdown) {
+      // RFC 8326 §4: lower the preference of routes tagged GRACEFUL_SHUTDOWN so traffic moves before the withdraw.
+      L.push('bgp community-list standard GSHUT permit graceful-shutdown', 'route-map GSHUT-IN permit 10', ' match community GSHUT', ' set local-preference 0');
+      L.push('route-map GSHUT-IN permit 20', '!');
+    }
     L.push(`router bgp ${s.localAs}`, ` bgp router-id ${s.routerId}`, ' no bgp ebgp-requires-policy', ' no bgp default ipv4-unicast');
     L.push(' no bgp network import-check', ' bgp log-neighbor-changes');
+    if (s.ecmp) L.push(' bgp bestpath as-path multipath-relax');
     if (s.neighbors.some((n) => n.gracefulRestart)) {
       L.push(' bgp graceful-restart');
       const t = s.neighbors.map(grTime).find((x) => x !== undefined);
@@ -69,9 +75,11 @@ export class FrrRouter extends RouterBase {
       routes.forEach((r, i) => {
         if (familyOf(r.prefix) === fam) L.push(`  network ${r.prefix} route-map ORIG${i}`);
       });
+      if (s.ecmp) L.push('  maximum-paths 16');
       for (const n of s.neighbors) {
         if (!neighborFamilies(n).includes(fam)) continue;
         L.push(`  neighbor ${n.address} activate`);
+        if (s.honorGracefulShutdown) L.push(`  neighbor ${n.address} route-map GSHUT-IN in`);
         if (n.nextHopSelf === true) L.push(`  neighbor ${n.address} next-hop-self`);
       }
       L.push(' exit-address-family');
@@ -251,6 +259,12 @@ export class FrrRouter extends RouterBase {
       subcode: n.lastErrorCodeSubcode ? Number.parseInt(n.lastErrorCodeSubcode.slice(2, 4), 16) : undefined,
       raw: JSON.stringify({ reason, lastResetDueTo: n.lastResetDueTo, lastShutdownDescription: n.lastShutdownDescription }),
     };
+  }
+
+  /** Sum of the prefixes received from every peer (`show bgp <fam> unicast summary json`, pfxRcd). */
+  async routeCount(family: Family): Promise<number> {
+    const j = await this.vtyshJson<{ peers?: Record<string, { pfxRcd?: number }> }>(`show bgp ${family} unicast summary json`);
+    return Object.values(j.peers ?? {}).reduce((n, p) => n + (p.pfxRcd ?? 0), 0);
   }
 
   /**

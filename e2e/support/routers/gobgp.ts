@@ -153,6 +153,16 @@ export class GobgpRouter extends RouterBase {
     return undefined;
   }
 
+  /** Sum of the paths received from every neighbor for the family (`gobgp neighbor -j`, afi_safis received). */
+  async routeCount(family: Family): Promise<number> {
+    const afi = family === 'ipv4' ? 1 : 2;
+    let n = 0;
+    for (const nb of await this.neighborsJson()) {
+      for (const a of nb.afi_safis ?? []) if (a.state?.family?.afi === afi && (a.state.family.safi ?? 1) === 1) n += a.state.received ?? 0;
+    }
+    return n;
+  }
+
   /** The global RIB for the family, learned paths only (locally added ones have no neighbor-ip). */
   async routes(family: Family): Promise<RouteView[]> {
     const r = await this.gobgp(['-j', 'global', 'rib', '-a', family], true);
@@ -172,6 +182,7 @@ export class GobgpRouter extends RouterBase {
 }
 
 interface GobgpNeighbor {
+  afi_safis?: Array<{ state?: { family?: { afi?: number; safi?: number }; received?: number; accepted?: number } }>;
   conf?: { neighbor_address?: string; peer_asn?: number };
   state?: { neighbor_address?: string; peer_asn?: number; session_state?: number | string };
 }

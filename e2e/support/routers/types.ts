@@ -76,6 +76,13 @@ export interface RouterSpec {
   readonly kernel?: boolean;
   /** Instance name for files (default: driver name); use when two instances share a namespace. */
   readonly instance?: string;
+  /**
+   * Equal-cost multipath toward several peers announcing the same prefix (BIRD: `merge paths on` in the
+   * kernel protocol; FRR: `maximum-paths` + `bgp bestpath as-path multipath-relax`). Needs `kernel`.
+   */
+  readonly ecmp?: boolean;
+  /** RFC 8326 receiver side: routes carrying GRACEFUL_SHUTDOWN (65535:0) get LOCAL_PREF 0 on import. */
+  readonly honorGracefulShutdown?: boolean;
 }
 
 export interface PeerView {
