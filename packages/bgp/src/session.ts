@@ -230,12 +230,13 @@ export class Session extends EventEmitter<SessionEvents> {
       this.fire(this.main, { type: 'AutomaticStart_with_PassiveTcpEstablishment' });
       st = this.main.state.name;
     }
-    if (st === 'Connect' || st === 'Active') {
-      if (this.main.socket !== undefined) this.detach(this.main, true);
+    if (st === 'Active' || (st === 'Connect' && this.main.socket === undefined)) {
       this.attach(this.main, socket, 'incoming');
       this.fire(this.main, { type: 'TcpConnectionConfirmed' });
-    } else if ((st === 'OpenSent' || st === 'OpenConfirm') && this.second === undefined) {
-      // §6.8: track the second connection with its own FSM until an OPEN tells us who wins.
+    } else if ((st === 'Connect' || st === 'OpenSent' || st === 'OpenConfirm') && this.second === undefined) {
+      // §6.8: track the second connection with its own FSM until an OPEN tells us who wins. Our own
+      // attempt in flight (Connect) is kept too: both peers may be connecting at once, and dropping it
+      // here while the peer drops its own would leave no connection at all.
       const cfg: FsmConfig = { ...this.cfg, passive: true, autoRestart: false };
       const state: FsmState = { ...initialFsmState(this.main.state.rng ^ 0x5bd1e995), name: 'Active', minimalOpen: this.main.state.minimalOpen };
       this.second = newConn('collision', cfg, state);
@@ -527,6 +528,14 @@ export class Session extends EventEmitter<SessionEvents> {
   /** §6.8: a connection just learned the peer's BGP ID; if the other one is also opening, one must go. */
   private checkCollision(conn: Conn): void {
     const other = conn === this.main ? this.second : this.main;
+    if (other === this.main && other.state.name === 'Connect') {
+      // An OPEN arrived on the incoming connection while ours is still connecting: stop our attempt
+      // (BIRD does the same); settle() then makes the incoming connection the session's.
+      this.main.replaced = true;
+      this.detach(this.main, true);
+      this.fire(this.main, { type: 'TcpConnectionFails' });
+      return;
+    }
     if (other === undefined || (other.state.name !== 'OpenSent' && other.state.name !== 'OpenConfirm')) return;
     const n = conn.state.negotiated!;
     const winnerDir = resolveCollision(this.cfg.localBgpId, this.cfg.localAs, n.peerBgpId, n.peerAs);
@@ -542,7 +551,8 @@ export class Session extends EventEmitter<SessionEvents> {
   private settle(): void {
     const second = this.second;
     if (second !== undefined && !second.busy && !this.main.busy) {
-      const mainGone = this.main.state.name === 'Idle' || this.main.state.name === 'Active' || this.main.state.name === 'Connect';
+      // The main connection has none left (Idle, or Active waiting to retry): the second one takes over.
+      const mainGone = this.main.state.name === 'Idle' || this.main.state.name === 'Active';
       if (second.state.name === 'Idle') {
         this.discard(second);
         this.second = undefined;

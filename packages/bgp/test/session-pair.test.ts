@@ -181,3 +181,33 @@ test('keepalives are not delayed by a large route send (real clock, hold 3 s, 2 
   assert.ok(p.aMetrics.lateness.length >= 1, 'at least one keepalive was sent during the send');
   t.diagnostic(`${chunks} UPDATEs / ${chunks * perUpdate} prefixes in 2 s; keepalive lateness max sender ${p.active.keepaliveLatenessMaxMs.toFixed(1)} ms, receiver ${p.passive.keepaliveLatenessMaxMs.toFixed(1)} ms`);
 });
+
+test('simultaneous open: two active sessions with listeners connect to each other and settle on one connection', async () => {
+  for (let round = 0; round < 5; round++) {
+    const pa = nextPort++;
+    const pb = nextPort++;
+    const la = new Listener({ host: '127.0.0.1', port: pa });
+    const lb = new Listener({ host: '127.0.0.2', port: pb });
+    const clock = new ManualClock();
+    const ids = round % 2 === 0 ? ['10.0.0.1', '10.0.0.2'] : ['10.0.0.2', '10.0.0.1'];
+    const a = new Session({ peerAddress: '127.0.0.2', peerPort: pb, localAddress: '127.0.0.1', clock, seed: 1, fsm: { localAs: 65000, localBgpId: ids[0]!, peerAs: 65001 } });
+    const b = new Session({ peerAddress: '127.0.0.1', peerPort: pa, localAddress: '127.0.0.2', clock, seed: 2, fsm: { localAs: 65001, localBgpId: ids[1]!, peerAs: 65000 } });
+    la.addSession(a);
+    lb.addSession(b);
+    await la.listen();
+    await lb.listen();
+    cleanups.push(async () => { await a.destroy(); await b.destroy(); await la.close(); await lb.close(); });
+    let aUps = 0;
+    a.on('established', () => aUps++);
+    a.start();
+    b.start();
+    await waitFor(() => a.state === 'Established' && b.state === 'Established', 3000, `round ${round}: both Established`);
+    const ia = a.establishedInfo!;
+    const ib = b.establishedInfo!;
+    assert.equal(ia.localPort, ib.remotePort, 'both ends of the same TCP connection');
+    assert.equal(ia.remotePort, ib.localPort);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(aUps, 1, 'established once');
+    assert.equal(a.state, 'Established');
+  }
+});
