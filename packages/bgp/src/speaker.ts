@@ -68,32 +68,57 @@ export class Speaker {
   private desired = new Map<string, DesiredCode>();
   private classes: RouteAttributes[] = [];
   private idleWaiters: (() => void)[] = [];
+  /** Bumped by each setDesired; an ingest that sees a newer value stops (superseded). */
+  private ingestGen = 0;
+  private ingesting = 0;
 
   constructor(opts: SpeakerOptions) {
     this.encoder = opts.encoder;
     this.log = (opts.log ?? noopLogger).child({ component: 'speaker' });
     this.metrics = opts.metrics ?? noopMetrics;
-    this.sliceSize = opts.sliceSize ?? 2000;
+    this.sliceSize = opts.sliceSize ?? 1000;
     this.yieldAfterMs = opts.yieldAfterMs ?? 4;
   }
 
   /**
-   * Replaces the full desired set: prefix text → attributes. Invalid prefixes throw SpeakerError
-   * before anything changes. Each peer then converges on the new set.
+   * Replaces the full desired set: prefix text → attributes. The set is taken in chunks that yield to
+   * the event loop (100k routes take longer than a keepalive may wait), then committed at once; a
+   * newer call supersedes one still being taken (level-triggered: the latest set wins and the older
+   * promise resolves). Rejects with SpeakerError (ERR_BAD_PREFIX) and changes nothing when a prefix is
+   * invalid. Each peer then converges on the committed set. Small sets are committed before this
+   * returns.
    */
-  setDesired(routes: ReadonlyMap<string, RouteAttributes> | Readonly<Record<string, RouteAttributes>>): void {
+  setDesired(routes: ReadonlyMap<string, RouteAttributes> | Readonly<Record<string, RouteAttributes>>): Promise<void> {
+    const gen = ++this.ingestGen;
+    this.ingesting++;
+    const done = this.ingest(routes, gen).finally(() => {
+      this.ingesting--;
+      // Pumps wait while a set is being taken (so End-of-RIB never follows a stale table): resume them.
+      if (this.ingesting === 0) for (const p of this.peers.values()) if (p.dirty) this.wake(p);
+      this.checkIdle();
+    });
+    return done;
+  }
+
+  private async ingest(routes: ReadonlyMap<string, RouteAttributes> | Readonly<Record<string, RouteAttributes>>, gen: number): Promise<void> {
     const entries = routes instanceof Map ? routes.entries() : Object.entries(routes);
     const next = new Map<string, DesiredCode>();
     const classIds = new Map<string, number>();
     const byObject = new Map<RouteAttributes, number>();
     const classes: RouteAttributes[] = [];
-    const old = this.desired;
+    let last = performance.now();
+    let n = 0;
     for (const [text, attrs] of entries as Iterable<[string, RouteAttributes]>) {
-      // A key of the previous set is canonical already; anything else is parsed and canonicalized so
+      if ((++n & 511) === 0 && performance.now() - last >= this.yieldAfterMs) {
+        await yieldImmediate();
+        if (gen !== this.ingestGen) return;
+        last = performance.now();
+      }
+      // A key of the committed set is canonical already; anything else is parsed and canonicalized so
       // "2001:DB8::1/128" and "2001:db8::1/128" are one route.
       let key = text;
       let isV6: boolean;
-      const prev = old.get(text);
+      const prev = this.desired.get(text);
       if (prev !== undefined) isV6 = (prev & 1) === 1;
       else {
         try {
@@ -101,6 +126,7 @@ export class Speaker {
           key = p.key;
           isV6 = p.afi === 2;
         } catch {
+          if (gen !== this.ingestGen) return;
           throw new SpeakerError('ERR_BAD_PREFIX', `not a prefix: ${JSON.stringify(text)}`);
         }
       }
@@ -119,6 +145,7 @@ export class Speaker {
       }
       next.set(key, desiredCode(cls, isV6 ? 'ipv6-unicast' : 'ipv4-unicast'));
     }
+    if (gen !== this.ingestGen) return;
     this.desired = next;
     this.classes = classes;
     for (const p of this.peers.values()) {
@@ -203,7 +230,7 @@ export class Speaker {
     this.wake(p);
   }
 
-  /** Resolves once every peer that is up has sent everything desired (or gone down). */
+  /** Resolves once the latest setDesired is taken and every peer that is up has sent it (or gone down). */
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -228,6 +255,7 @@ export class Speaker {
   }
 
   private isIdle(): boolean {
+    if (this.ingesting > 0) return false;
     for (const p of this.peers.values()) if (p.sink !== undefined && (p.running || p.dirty)) return false;
     return true;
   }
@@ -242,13 +270,13 @@ export class Speaker {
   private wake(p: PeerRuntime): void {
     if (p.sink === undefined) return;
     p.dirty = true;
-    if (!p.running) void this.pump(p);
+    if (!p.running && this.ingesting === 0) void this.pump(p);
   }
 
   private async pump(p: PeerRuntime): Promise<void> {
     p.running = true;
     try {
-      while (p.dirty && p.sink !== undefined) {
+      while (p.dirty && p.sink !== undefined && this.ingesting === 0) {
         p.dirty = false;
         await this.syncOnce(p, p.epoch);
       }

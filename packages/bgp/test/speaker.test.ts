@@ -238,22 +238,22 @@ test('eight peers each converge; a peer that goes down stops and starts over whe
   assert.deepEqual(announced(sinks.get('p3')!.take()), ['192.0.2.1/32']);
 });
 
-test('bad prefixes are typed errors and change nothing', () => {
+test('bad prefixes are typed errors and change nothing', async () => {
   const s = new Speaker({ encoder: fakeEncoder });
-  s.setDesired({ '192.0.2.1/32': {} });
+  await s.setDesired({ '192.0.2.1/32': {} });
   for (const bad of ['nope', '192.0.2.1/33', '192.0.2.1/24', '2001:db8::/129']) {
-    assert.throws(() => s.setDesired({ [bad]: {} }), (e: unknown) => e instanceof SpeakerError && e.code === 'ERR_BAD_PREFIX');
+    await assert.rejects(s.setDesired({ [bad]: {} }), (e: unknown) => e instanceof SpeakerError && e.code === 'ERR_BAD_PREFIX');
   }
   assert.equal(s.desiredCount, 1);
   assert.throws(() => s.peerUp('x', link4, new RecordingSink()), (e: unknown) => e instanceof SpeakerError && e.code === 'ERR_UNKNOWN_PEER');
 });
 
-test('100k routes: timers keep firing while the table is diffed and encoded', async () => {
+test('100k routes: timers keep firing while the set is taken, diffed and encoded; End-of-RIB comes last', async () => {
   const s = new Speaker({ encoder: fakeEncoder });
-  s.addPeer('p', { localAs: 65000, peerAs: 65001 });
+  s.addPeer('p', { localAs: 65000, peerAs: 65001, families: ['ipv4-unicast'] });
   const routes = new Map<string, RouteAttributes>();
-  for (let i = 0; i < 100_000; i++) routes.set(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`, {});
-  s.setDesired(routes);
+  const shared: RouteAttributes = {};
+  for (let i = 0; i < 100_000; i++) routes.set(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`, shared);
   const sink = new RecordingSink();
   let maxGap = 0;
   let last = performance.now();
@@ -262,9 +262,38 @@ test('100k routes: timers keep firing while the table is diffed and encoded', as
     maxGap = Math.max(maxGap, now - last);
     last = now;
   }, 2);
-  s.peerUp('p', link4, sink);
+  const taken = s.setDesired(routes);
+  // The session comes up while the set is still being taken: the initial table must be the new set.
+  s.peerUp('p', { ...link4, families: new Set(['ipv4-unicast']) }, sink);
+  await taken;
+  await s.idle();
+  // A second full pass (every route's attributes change) while timers run.
+  const changed = new Map<string, RouteAttributes>();
+  const med: RouteAttributes = { med: 5 };
+  for (const k of routes.keys()) changed.set(k, med);
+  await s.setDesired(changed);
   await s.idle();
   clearInterval(t);
-  assert.equal(announced(sink.take()).length, 100_000);
+  const msgs = sink.take();
+  const eor = msgs.findIndex((m) => m.kind === 'eor');
+  assert.equal(announced(msgs.slice(0, eor)).length, 100_000, 'the whole table before End-of-RIB');
+  assert.equal(announced(msgs.slice(eor)).length, 100_000, 'the change re-announced everything');
   assert.ok(maxGap < 100, `a 2 ms timer was held up ${maxGap.toFixed(1)} ms`);
+});
+
+test('a newer setDesired supersedes one still being taken (level-triggered)', async () => {
+  const s = new Speaker({ encoder: fakeEncoder, yieldAfterMs: 0 });
+  s.addPeer('p', { localAs: 65000, peerAs: 65001, families: ['ipv4-unicast'] });
+  const sink = new RecordingSink();
+  s.peerUp('p', { ...link4, families: new Set(['ipv4-unicast']) }, sink);
+  await s.idle();
+  sink.take();
+  const big = new Map<string, RouteAttributes>();
+  for (let i = 0; i < 20_000; i++) big.set(`10.1.${(i >> 8) & 255}.${i & 255}/32`, {});
+  const first = s.setDesired(big);
+  const second = s.setDesired({ '192.0.2.9/32': {} });
+  await Promise.all([first, second]);
+  await s.idle();
+  assert.deepEqual(announced(sink.take()), ['192.0.2.9/32']);
+  assert.equal(s.desiredCount, 1);
 });

@@ -11,7 +11,7 @@ import type { PeerExportConfig, RouteAttributes } from '../../../bgp/src/export-
 import { noopMetrics, type BgpMetrics, type Logger } from '../../../bgp/src/observe.ts';
 import { CeaseSubcode } from '../../../bgp/src/wire/constants.ts';
 import { formatIp, ipFamily, parseIpBytes } from '../../../bgp/src/ip.ts';
-import type { PeerConfig, StandaloneConfig } from './config.ts';
+import type { PeerConfig, StandaloneConfig, VipConfig } from './config.ts';
 import type { ListenerPort, SessionLayer, SessionPort } from './session-layer.ts';
 
 export interface DaemonOptions {
@@ -22,6 +22,11 @@ export interface DaemonOptions {
   readonly drainWriteTimeoutMs?: number;
   /** Sleep used for the drain period (tests pass a fast one). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Health gating (standalone/health-gate.ts): the attributes to announce a VIP with now, or undefined
+   * to withdraw it. Must return `vip.attributes` itself for ungated VIPs (the speaker groups by identity).
+   */
+  readonly gate?: (vip: VipConfig) => RouteAttributes | undefined;
 }
 
 interface PeerEntry {
@@ -77,7 +82,7 @@ export class StandaloneDaemon {
   }
 
   async start(): Promise<void> {
-    this.speaker.setDesired(this.desired());
+    this.applyDesired(this.desired());
     // Every first session after process start sets the R bit when GR is configured: a cold start looks
     // like a restart, which only tells the router not to wait for us (RFC 4724 §4.1).
     for (const p of this.cfg.peers) this.addPeer(p, true);
@@ -91,10 +96,25 @@ export class StandaloneDaemon {
     this.listener = await this.opts.layer.listen(l.address, l.port, (remote) => this.peers.get(normalize(remote))?.session);
   }
 
+  /** Hands the set to the speaker; prefixes were validated with the config, so a rejection is a bug. */
+  private applyDesired(routes: Map<string, RouteAttributes>): void {
+    this.speaker.setDesired(routes).catch((err: unknown) => this.log.error({ err }, 'speaker rejected the VIP set'));
+  }
+
   private desired(): Map<string, RouteAttributes> {
     const m = new Map<string, RouteAttributes>();
-    for (const v of this.cfg.vips) m.set(v.prefix, this.draining ? { ...v.attributes, gracefulShutdown: true } : v.attributes);
+    const gate = this.opts.gate;
+    for (const v of this.cfg.vips) {
+      const attrs = gate === undefined ? v.attributes : gate(v);
+      if (attrs !== undefined) m.set(v.prefix, this.draining ? { ...attrs, gracefulShutdown: true } : attrs);
+    }
     return m;
+  }
+
+  /** Recomputes the desired set after a health-check route intent changed (level-triggered). */
+  refreshRoutes(): void {
+    if (!this.started) return;
+    void Promise.resolve(this.speaker.setDesired(this.desired())).catch((err: unknown) => this.log.error({ err }, 'speaker rejected the VIP set'));
   }
 
   private addPeer(p: PeerConfig, restarting: boolean): void {
@@ -151,7 +171,7 @@ export class StandaloneDaemon {
       const ids = [...this.peers.keys()];
       await Promise.all(ids.map((id) => this.removePeer(id, CeaseSubcode.OTHER_CONFIG_CHANGE, 'vipd configuration changed')));
       summary.peersRestarted.push(...ids);
-      this.speaker.setDesired(this.desired());
+      this.applyDesired(this.desired());
       for (const p of next.peers) this.addPeer(p, false);
       await this.openListener();
       return summary;
@@ -165,7 +185,7 @@ export class StandaloneDaemon {
       }
     }
     await Promise.all(stops);
-    if (summary.vipsChanged) this.speaker.setDesired(this.desired());
+    if (summary.vipsChanged) this.applyDesired(this.desired());
     for (const [id, p] of nextById) {
       const cur = this.peers.get(id);
       if (cur === undefined) {
@@ -218,12 +238,12 @@ export class StandaloneDaemon {
     const bounded = (p: Promise<void>) => Promise.race([p, realSleep(this.opts.drainWriteTimeoutMs ?? 10_000)]);
     if (this.cfg.drain.mode === 'graceful-shutdown' && this.cfg.drain.periodSec > 0) {
       this.draining = true;
-      this.speaker.setDesired(this.desired());
+      this.applyDesired(this.desired());
       await bounded(this.speaker.idle());
       this.log.info({ periodSec: this.cfg.drain.periodSec }, 'GRACEFUL_SHUTDOWN (65535:0) sent; waiting for traffic to move');
       await sleep(this.cfg.drain.periodSec * 1000);
     }
-    this.speaker.setDesired(new Map());
+    this.applyDesired(new Map());
     await bounded(this.speaker.idle());
     this.log.info({}, 'VIPs withdrawn; closing sessions');
     await Promise.all(sessions.map((s) => s.stop(CeaseSubcode.ADMIN_SHUTDOWN, this.cfg.shutdownMessage)));
