@@ -7,6 +7,7 @@
 //   GET /api/v1/routes      VIP prefixes, the peers they go to, their attributes
 //   GET /api/v1/decisions   announcement decision per Service with reasons
 //   GET /api/v1/health-checks
+//   PUT /api/v1/health-checks/:name/maintenance {"enabled": bool}  only when `healthMaintenance` is passed
 //   GET|PUT /api/v1/log-level  only when `logLevel` is passed (off by default: it is a mutation)
 // Every JSON response passes through scrubSecrets (scrub.ts). Documented in docs/metrics.md.
 
@@ -45,6 +46,8 @@ export interface ServerOptions {
   readonly tls?: TlsFiles;
   /** Enables GET/PUT /api/v1/log-level. */
   readonly logLevel?: LogLevelControl;
+  /** Enables PUT /api/v1/health-checks/:name/maintenance; returns false for an unknown check. */
+  readonly healthMaintenance?: (name: string, enabled: boolean) => boolean;
   readonly now?: () => number;
 }
 
@@ -174,6 +177,19 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     const body: HealthChecksResponse = { healthChecks: await status.healthChecks(), generatedAtMs: now() };
     return json(reply, body);
   });
+
+  const maintenance = options.healthMaintenance;
+  if (maintenance !== undefined) {
+    app.put('/api/v1/health-checks/:name/maintenance', async (req, reply) => {
+      const name = (req.params as { name: string }).name;
+      const enabled = (req.body as { enabled?: unknown } | null | undefined)?.enabled;
+      if (typeof enabled !== 'boolean') return sendError(reply, 400, 'bad-request');
+      if (!maintenance(name, enabled)) return sendError(reply, 404, 'not-found');
+      req.log.warn({ check: name, maintenance: enabled }, 'health-check maintenance switched through the status API');
+      const check = (await status.healthChecks()).find((c) => c.name === name) ?? null;
+      return json(reply, { name, maintenance: enabled, check });
+    });
+  }
 
   const logLevel = options.logLevel;
   if (logLevel !== undefined) {

@@ -123,6 +123,13 @@ export interface HealthCheckStatus {
   readonly lastDurationMs: number | null;
   readonly lastDetail: string | null;
   readonly lastCheckedAtMs: number | null;
+  /** Finer state: 'draining' (GRACEFUL_SHUTDOWN sent) and 'maintenance' count as down in `state`. */
+  readonly phase?: 'up' | 'down' | 'draining' | 'maintenance';
+  readonly maintenance?: boolean;
+  /** What the VIPs' routes are now: announced, announced with GSHUT or worse attributes, withdrawn. */
+  readonly route?: 'announce' | 'announce-gshut' | 'announce-degraded' | 'withdraw';
+  /** No re-announce before this time (anti-flap hold-down after a failure). */
+  readonly holdDownUntilMs?: number | null;
 }
 
 type MaybePromise<T> = T | Promise<T>;

@@ -8,12 +8,17 @@ import { StandaloneDaemon } from '../standalone/daemon.ts';
 import { realSessionLayer } from '../standalone/real-session-layer.ts';
 import { createMetrics } from '../standalone/metrics.ts';
 import { loadConfigFile } from '../standalone/config-loader.ts';
+import { loadConfigSource } from '../standalone/config-env.ts';
+import { HealthGate } from '../standalone/health-gate.ts';
+import { LoopbackBinder } from '../standalone/loopback.ts';
 
 export const summary = 'run the BGP speaker without Kubernetes, from a YAML file (standalone mode)';
 
 const USAGE = `usage: vipd run --config <file> [--check] [--graceful-restart-stop]
 
   --config FILE             YAML configuration (docs/standalone.md)
+  --config-env NAME         read the YAML from environment variable NAME instead of a file
+  --expand-env              replace \${VAR} in the YAML with environment variables (unset = error)
   --check                   validate the file, print the parsed config as JSON and exit
   --graceful-restart-stop   on SIGTERM close sessions without withdrawing or NOTIFICATION, so routers
                             with graceful restart keep our routes until vipd is back (upgrades)
@@ -37,11 +42,16 @@ export async function run(argv: string[]): Promise<number> {
   let file: string | undefined;
   let check = false;
   let grStop = false;
+  let envVar: string | undefined;
+  let expand = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--config' || a === '-c') file = argv[++i];
     else if (a.startsWith('--config=')) file = a.slice('--config='.length);
     else if (a === '--check') check = true;
+    else if (a === '--expand-env') expand = true;
+    else if (a === '--config-env') envVar = argv[++i];
+    else if (a.startsWith('--config-env=')) envVar = a.slice('--config-env='.length);
     else if (a === '--graceful-restart-stop') grStop = true;
     else if (a === '--help' || a === '-h') {
       process.stdout.write(USAGE);
@@ -51,13 +61,16 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  if (file === undefined && envVar !== undefined) file = `$${envVar}`;
   if (file === undefined) {
     process.stderr.write(`vipd run: --config is required\n${USAGE}`);
     return 2;
   }
+  const src = { ...(envVar === undefined ? { file } : { envVar }), expand };
+  const simple = envVar === undefined && !expand;
   let cfg: StandaloneConfig;
   try {
-    cfg = check ? loadConfig(file) : await loadConfigFile(file);
+    cfg = !simple ? loadConfigSource(src) : check ? loadConfig(file) : await loadConfigFile(file);
   } catch (err) {
     if (err instanceof ConfigError) {
       printConfigError(file, err);
@@ -75,8 +88,25 @@ export async function run(argv: string[]): Promise<number> {
   const log = logging.root;
   const metrics = createMetrics(cfg, logging);
   const layer = realSessionLayer(logging.component('session'), metrics.bgp, { observer: metrics.security });
-  const daemon = new StandaloneDaemon(cfg, { layer, log: logging.component('speaker'), metrics: metrics.bgp });
-  const url = await metrics.attach(daemon).catch((err: unknown) => {
+  // Health-gated VIPs (docs/health-checks.md): the daemon asks the gate per VIP; the gate tells the
+  // daemon to recompute when a check's route changes.
+  let daemonRef: StandaloneDaemon | undefined;
+  const health = new HealthGate({ log: logging.component('health'), metrics: metrics.control, onChange: () => daemonRef?.refreshRoutes() });
+  const loopback = new LoopbackBinder(logging.component('speaker'));
+  const loopbackPrefixes = (c: StandaloneConfig): string[] => c.vips.filter((v) => v.bindToLoopback === true).map((v) => v.prefix);
+  const daemon = new StandaloneDaemon(cfg, { layer, log: logging.component('speaker'), metrics: metrics.bgp, gate: (v) => health.attributesFor(v) });
+  daemonRef = daemon;
+  health.setConfig(cfg);
+  try {
+    await loopback.sync(loopbackPrefixes(cfg));
+  } catch (err) {
+    log.error({ err }, 'cannot bind VIPs to loopback');
+    process.stderr.write(`vipd: ${(err as Error).message}\n`);
+    health.stop();
+    await loopback.release();
+    return 3;
+  }
+  const url = await metrics.attach(daemon, health).catch((err: unknown) => {
     log.error({ err }, 'metrics server did not start; continuing without it');
     return undefined;
   });
@@ -92,8 +122,10 @@ export async function run(argv: string[]): Promise<number> {
       }
       stopping = true;
       log.info({ signal, gracefulRestartStop: grStop }, 'shutting down');
+      health.stop();
       daemon
         .shutdown(grStop)
+        .then(() => loopback.release())
         .then(() => metrics.close())
         .then(() => resolve(0))
         .catch((err: unknown) => {
@@ -112,14 +144,18 @@ export async function run(argv: string[]): Promise<number> {
       if (stopping) return;
       let next: StandaloneConfig;
       try {
-        next = await loadConfigFile(file);
+        next = simple ? await loadConfigFile(file) : loadConfigSource(src);
       } catch (err) {
         if (err instanceof ConfigError) log.error({ issues: err.issues }, 'config reload rejected');
         else log.error({ err }, 'config reload rejected');
         return;
       }
       try {
+        await loopback.sync(loopbackPrefixes(next)).catch((err: unknown) => log.error({ err }, 'cannot bind VIPs to loopback'));
         const s = await daemon.reload(next);
+        // After the reload: a changed check restarts (down) and its VIPs wait for `rise` again.
+        health.setConfig(next);
+        daemon.refreshRoutes();
         log.info({ ...s }, 'config reloaded');
       } catch (err) {
         log.error({ err }, 'config reload failed');
@@ -142,8 +178,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  daemon.refreshRoutes();
   log.info({ peers: cfg.peers.length, vips: cfg.vips.length, localAsn: cfg.localAsn, routerId: cfg.routerId }, 'vipd running');
   const code = await done;
+  // Also after a second signal cut the drain short: never leave our addresses on lo.
+  await loopback.release().catch(() => undefined);
   log.info({ code }, 'vipd exiting');
   logging.root.flush();
   // Give pino's async destination a moment to write the last lines; sockets are closed already.

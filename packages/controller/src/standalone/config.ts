@@ -8,6 +8,7 @@ import { ipFamily, parseIpPrefix } from '../../../bgp/src/ip.ts';
 import type { RouteAttributes } from '../../../bgp/src/export-policy.ts';
 import type { FamilyName } from '../../../bgp/src/observe.ts';
 import type { OriginCode } from '../../../bgp/src/wire/constants.ts';
+import { checkSharedHealthNames, parseVipHealthCheck, type VipHealthCheck } from './health-config.ts';
 
 export interface ConfigIssue {
   readonly path: string;
@@ -74,6 +75,10 @@ export const DEFAULT_BFD_PROFILE: BfdTimersConfig = { minTxMs: 300, minRxMs: 300
 export interface VipConfig {
   readonly prefix: string;
   readonly attributes: RouteAttributes;
+  /** Announce only while this check passes (standalone/health-config.ts, docs/health-checks.md). */
+  readonly healthCheck?: VipHealthCheck;
+  /** Add the VIP to `lo` (/32 or /128) while vipd runs, so this host accepts its traffic. */
+  readonly bindToLoopback?: boolean;
 }
 
 export interface DrainConfig {
@@ -356,13 +361,17 @@ function parseVip(v: V, raw: unknown, path: string): VipConfig | undefined {
       return v.bad(join(path, 'prefix'), 'must be an IPv4 or IPv6 address or prefix without host bits');
     }
   }
-  const o = v.obj(raw, path, ['prefix', 'nextHop', 'communities', 'largeCommunities', 'extendedCommunities', 'med', 'localPref', 'asPathPrepend', 'origin']);
+  const o = v.obj(raw, path, ['prefix', 'nextHop', 'communities', 'largeCommunities', 'extendedCommunities', 'med', 'localPref', 'asPathPrepend', 'origin', 'healthCheck', 'bindToLoopback']);
   if (o === undefined) return undefined;
   const text = v.str(o, 'prefix', path, true);
   const attributes = parseRouteAttributes(v, o, path);
+  const healthCheck = o.healthCheck === undefined || o.healthCheck === null ? undefined : parseVipHealthCheck(o.healthCheck, join(path, 'healthCheck'), text, v.issues, parseCommunity);
+  const bindToLoopback = v.bool(o, 'bindToLoopback', path, false);
   if (text === undefined) return undefined;
   try {
-    return { prefix: parseIpPrefix(text).key, attributes };
+    const prefix = parseIpPrefix(text);
+    if (bindToLoopback && prefix.length !== (prefix.afi === 1 ? 32 : 128)) v.bad(join(path, 'bindToLoopback'), 'needs a /32 or /128 VIP');
+    return { prefix: prefix.key, attributes, ...(healthCheck === undefined ? {} : { healthCheck }), ...(bindToLoopback ? { bindToLoopback } : {}) };
   } catch {
     return v.bad(join(path, 'prefix'), 'must be an IPv4 or IPv6 address or prefix without host bits');
   }
@@ -399,6 +408,7 @@ export function validateConfig(doc: unknown): StandaloneConfig {
     seen.set(p.address, i);
   });
   const vips = v.list(o, 'vips', '').map((x, i) => parseVip(v, x, join('vips', i)));
+  v.issues.push(...checkSharedHealthNames(vips));
   const seenVip = new Map<string, number>();
   vips.forEach((x, i) => {
     if (x === undefined) return;
