@@ -410,3 +410,11 @@ test('a graceful-restart capable peer that connects again while Established repl
   await waitFor(() => r.session.state === 'Established', 2000, 'Established again');
   assert.equal(r.session.establishedInfo?.localPort, listenPort);
 });
+
+test('peer de-configured: destroy() sends Cease 6/3 and releases every timer', async () => {
+  const r = await rig();
+  const c = await establish(r);
+  await r.session.destroy();
+  await expectNotification(c, '0603');
+  assert.equal(r.clock.pendingCount(), 0, 'no timer left behind');
+});
