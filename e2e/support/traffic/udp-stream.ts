@@ -140,8 +140,6 @@ export async function startUdpStream(o: UdpStreamOptions): Promise<UdpStream> {
     socks.push(s);
   }
   const startedAtMs = nowMs();
-  const buf = Buffer.alloc(REQ_LEN);
-  buf.writeUInt32BE(MAGIC, 0);
   let sent = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -160,6 +158,9 @@ export async function startUdpStream(o: UdpStreamOptions): Promise<UdpStream> {
       sentAtMs.push(t);
       rttMs.push(0);
       node.push(-1);
+      // A fresh buffer per packet: dgram sends asynchronously and reads the buffer later.
+      const buf = Buffer.allocUnsafe(REQ_LEN);
+      buf.writeUInt32BE(MAGIC, 0);
       buf.writeUInt16BE(f, 4);
       buf.writeUInt32BE(sq, 6);
       buf.writeDoubleBE(t, 10);
