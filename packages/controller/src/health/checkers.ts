@@ -88,7 +88,15 @@ function httpCheck(spec: Extract<CheckSpec, { kind: 'http' }>, timeoutMs: number
       agent: false,
     };
     if (isHttps) {
-      if (spec.caFile !== undefined) options.ca = readFileSync(spec.caFile);
+      if (spec.caFile !== undefined) {
+        try {
+          options.ca = readFileSync(spec.caFile);
+        } catch (e) {
+          // Never throw out of a probe: an unreadable CA file is a failed check.
+          resolve(done(false, (e as NodeJS.ErrnoException).code ?? 'ca unreadable'));
+          return;
+        }
+      }
       options.rejectUnauthorized = spec.insecureSkipVerify !== true;
       if (spec.serverName !== undefined) options.servername = spec.serverName;
     }
