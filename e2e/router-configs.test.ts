@@ -33,6 +33,9 @@ const full: NeighborSpec = {
   nextHopSelf: true,
 };
 const v6: NeighborSpec = { address: 'fd00::2', localAddress: 'fd00::1', remoteAs: 65001, families: ['ipv6'] };
+// BIRD/FRR only: role, add-path, route reflection, aggregates
+const rich: NeighborSpec = { ...full, role: 'provider', addPath: 'both' };
+const rrClient: NeighborSpec = { address: '10.0.1.2', remoteAs: 65001, routeReflectorClient: true, addPath: 'send' };
 const spec: RouterSpec = {
   ns: 'vlk-none',
   routerId: '192.0.2.1',
@@ -51,7 +54,7 @@ function rejectsNothing(out: string): void {
 }
 
 test('BIRD accepts the config (bird -p), including as4 off and route refresh off', async () => {
-  const r = new BirdRouter(topo, { ...spec, neighbors: [{ ...full, remoteAs: 65002, as4: false }, v6] });
+  const r = new BirdRouter(topo, { ...spec, clusterId: '192.0.2.99', neighbors: [{ ...rich, remoteAs: 65002, as4: false }, v6, rrClient] });
   writeFileSync(join(r.dir, 'bird.conf'), r.config());
   const res = await run('bird', ['-p', '-c', join(r.dir, 'bird.conf')], { allowFail: true });
   assert.equal(res.code, 0, res.stderr);
@@ -69,7 +72,12 @@ function removeNewFrrCrashDirs(before: Set<string>): void {
 test('FRR accepts the bgpd config (bgpd -C)', async () => {
   const before = new Set(existsSync('/var/tmp/frr') ? readdirSync('/var/tmp/frr') : []);
   after(() => removeNewFrrCrashDirs(before));
-  const r = new FrrRouter(topo, spec);
+  const r = new FrrRouter(topo, {
+    ...spec,
+    clusterId: '192.0.2.99',
+    neighbors: [rich, v6, rrClient],
+    aggregates: [{ prefix: '10.1.0.0/16', summaryOnly: true, asSet: true }, { prefix: 'fd00:1::/64' }],
+  });
   writeFileSync(join(r.dir, 'bgpd.conf'), r.config());
   const res = await run('/usr/lib/frr/bgpd', ['-C', '-f', join(r.dir, 'bgpd.conf'), '-u', 'frr', '-g', 'frr', '--vty_socket', r.dir, '-z', join(r.dir, 'z.api'), '-i', join(r.dir, 'x.pid')], {
     allowFail: true,

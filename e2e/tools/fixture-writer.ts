@@ -1,7 +1,7 @@
 // Turns BGP messages cut from a lab capture into fixture files for the codec's golden vectors:
 // packages/bgp/test/fixtures/captured/<sender>-<scenario>-<kind>.json. The notes come from a small
 // independent reading of the bytes (RFC 4271 §4, RFC 4760, RFC 2918/7313), not from the codec under test.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BgpWireMessage } from '../support/pcap.ts';
 
@@ -35,13 +35,13 @@ export interface Described {
 }
 
 /** A short name and a human note for one message (never throws; odd bytes give kind 'odd'). */
-export function describe(m: Buffer, as4 = true): Described {
+export function describe(m: Buffer, as4 = true, addPath = false): Described {
   try {
     const type = m[18];
     const body = m.subarray(19);
     if (type === 4) return { kind: 'keepalive', note: 'KEEPALIVE (header only)' };
     if (type === 1) return describeOpen(body);
-    if (type === 2) return describeUpdate(body, as4);
+    if (type === 2) return describeUpdate(body, as4, addPath);
     if (type === 3) {
       const data = body.subarray(2);
       let text = '';
@@ -87,6 +87,12 @@ function describeOpen(b: Buffer): Described {
           extra = `(${as4})`;
         }
         if (code === 64) extra = `(restart ${v.readUInt16BE(0) & 0x0fff}s${v[0] & 0x80 ? ', R' : ''})`;
+        if (code === 9) extra = `(${['provider', 'rs-server', 'rs-client', 'customer', 'peer'][v[0]] ?? v[0]})`;
+        if (code === 69) {
+          const t: string[] = [];
+          for (let i = 0; i + 4 <= v.length; i += 4) t.push(`${AFI[v.readUInt16BE(i)] ?? v.readUInt16BE(i)}/${v[i + 2]} ${['', 'receive', 'send', 'both'][v[i + 3]] ?? v[i + 3]}`);
+          extra = `(${t.join(', ')})`;
+        }
         caps.push(`${CAP[code] ?? `cap-${code}`}${extra}`);
         c += 2 + len;
       }
@@ -100,7 +106,7 @@ function describeOpen(b: Buffer): Described {
   };
 }
 
-function describeUpdate(b: Buffer, as4: boolean): Described {
+function describeUpdate(b: Buffer, as4: boolean, addPath: boolean): Described {
   const wlen = b.readUInt16BE(0);
   const alen = b.readUInt16BE(2 + wlen);
   const attrs = b.subarray(4 + wlen, 4 + wlen + alen);
@@ -149,7 +155,15 @@ function describeUpdate(b: Buffer, as4: boolean): Described {
   if (names.some((x) => x.startsWith('AS4_PATH'))) kind += '-as4path';
   if (names.some((x) => x.startsWith('COMMUNITIES') || x.startsWith('LARGE') || x.startsWith('EXTENDED'))) kind += '-communities';
   if (names.some((x) => x.startsWith('LOCAL_PREF'))) kind += '-localpref';
+  if (names.some((x) => x.startsWith('AGGREGATOR'))) kind += '-aggregator';
+  if (names.some((x) => x.startsWith('AS4_AGGREGATOR'))) kind += '-as4aggregator';
+  if (names.some((x) => x.startsWith('ORIGINATOR_ID') || x.startsWith('CLUSTER_LIST'))) kind += '-reflected';
+  if (names.some((x) => x.startsWith('OTC'))) kind += '-otc';
   if (names.some((x) => x.startsWith('attr-'))) kind += '-unknown-attr';
+  if (addPath && (nlriLen > 0 || wlen > 0 || mp)) {
+    kind += '-addpath';
+    parts.push('NLRI with 4-byte path identifiers (ADD-PATH, RFC 7911)');
+  }
   return { kind, note: `UPDATE ${parts.join('; ')}` };
 }
 
@@ -178,6 +192,8 @@ export interface FlowContext {
   readonly session: string;
   readonly pcap: string;
   readonly as4: boolean;
+  /** Router kind whose UPDATEs carry ADD-PATH path identifiers in this scenario. */
+  readonly addPathFrom?: string;
   /** address → router label with version ('bird 2.0.12') */
   readonly who: (address: string) => { name: string; label: string };
 }
@@ -186,9 +202,11 @@ export interface FlowContext {
 export class FixtureSet {
   private readonly byHex = new Map<string, CapturedFixture & { file: string }>();
   private readonly names = new Set<string>();
+  private readonly known = new Set<string>();
 
   add(ctx: FlowContext, src: string, dst: string, sport: number, dport: number, m: BgpWireMessage): void {
     const hex = m.bytes.toString('hex');
+    if (this.known.has(hex)) return;
     const from = ctx.who(src);
     const to = ctx.who(dst);
     const known = this.byHex.get(hex);
@@ -199,7 +217,7 @@ export class FixtureSet {
       }
       return;
     }
-    const d = describe(m.bytes, ctx.as4);
+    const d = describe(m.bytes, ctx.as4, ctx.addPathFrom === from.name);
     let name = `${from.name}-${ctx.scenario}-${d.kind}`;
     for (let i = 2; this.names.has(name); i++) name = `${from.name}-${ctx.scenario}-${d.kind}-${i}`;
     this.names.add(name);
@@ -218,6 +236,16 @@ export class FixtureSet {
 
   size(): number {
     return this.byHex.size;
+  }
+
+  /** Marks the fixtures already in `dir` as known (they are neither duplicated nor rewritten). */
+  preload(dir: string): void {
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith('.json')) continue;
+      const body = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { hex?: string };
+      if (body.hex) this.known.add(body.hex);
+      this.names.add(f.replace(/\.json$/, ''));
+    }
   }
 
   write(dir: string): string[] {

@@ -37,6 +37,8 @@ export interface DatapathOptions {
   readonly gracefulRestartSec?: number;
   /** vipd's SIGTERM drain. */
   readonly drain?: { readonly mode: 'withdraw' | 'graceful-shutdown'; readonly periodSec: number };
+  /** Extra `vipd run` arguments (e.g. ['--graceful-restart-stop']). */
+  readonly vipdArgs?: readonly string[];
   /** Router lowers LOCAL_PREF of GRACEFUL_SHUTDOWN routes (RFC 8326); default true. */
   readonly honorGracefulShutdown?: boolean;
 }
@@ -54,6 +56,12 @@ export interface DatapathNode {
 }
 
 export type Router = BirdRouter | FrrRouter;
+
+/** The VIP's next hops (as node names) in the router's FIB from atMs on. */
+export interface FibSample {
+  readonly atMs: number;
+  readonly nodes: readonly string[];
+}
 
 export class DatapathLab {
   readonly topo: Topology;
@@ -118,8 +126,13 @@ export class DatapathLab {
   async start(): Promise<void> {
     await this.router.start();
     await Promise.all(this.nodes.map((n) => this.startServer(n)));
-    await Promise.all(this.nodes.map((n) => n.vipd.start()));
+    await Promise.all(this.nodes.map((n) => this.startVipd(n)));
     await this.waitNextHops(this.nodes.length, 30_000);
+  }
+
+  /** (Re)starts vipd on a node with the lab's arguments; resolves when it logs that it runs. */
+  startVipd(n: DatapathNode): Promise<void> {
+    return n.vipd.start({ args: this.opts.vipdArgs ?? [] });
   }
 
   async startServer(n: DatapathNode): Promise<void> {
@@ -164,6 +177,49 @@ export class DatapathLab {
     const proto = this.opts.router === 'bird' ? 'bird' : 'bgp';
     const r = await this.topo.execIn(this.routerNs, 'ip', ['-4', 'route', 'show', 'proto', proto], { allowFail: true });
     return r.stdout.split('\n').filter((l) => /^\d/.test(l)).length;
+  }
+
+  /** Kernel routes of the routing daemon: prefixes and next hops in total (multipath routes count each hop). */
+  async fibSummary(): Promise<{ prefixes: number; nextHops: number }> {
+    const proto = this.opts.router === 'bird' ? 'bird' : 'bgp';
+    const r = await this.topo.execIn(this.routerNs, 'ip', ['-4', 'route', 'show', 'proto', proto], { allowFail: true, timeoutMs: 20_000 });
+    let prefixes = 0;
+    let nextHops = 0;
+    for (const l of r.stdout.split('\n')) {
+      if (/^\d/.test(l)) {
+        prefixes++;
+        if (/ via /.test(l)) nextHops++;
+      } else if (/^\s+nexthop via /.test(l)) nextHops++;
+    }
+    return { prefixes, nextHops };
+  }
+
+  /**
+   * Samples the VIP's FIB next hops every intervalMs until stopped (bounded by maxMs); returns each
+   * change with its time (epoch ms, same clock as the traffic records).
+   */
+  sampleFib(intervalMs = 20, maxMs = 120_000): { stop(): Promise<FibSample[]> } {
+    const samples: FibSample[] = [];
+    let stopped = false;
+    const t0 = performance.now();
+    const loop = (async () => {
+      let last = '';
+      while (!stopped && performance.now() - t0 < maxMs) {
+        const atMs = performance.timeOrigin + performance.now();
+        const nodes = await this.fibNodes();
+        const key = nodes.join(',');
+        if (key !== last) samples.push({ atMs, nodes });
+        last = key;
+        await new Promise((r) => setTimeout(r, intervalMs));
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        await loop;
+        return samples;
+      },
+    };
   }
 
   node(name: string): DatapathNode {

@@ -14,6 +14,7 @@ export class BirdRouter extends RouterBase {
 
   constructor(topo: Topology, spec: RouterSpec) {
     super(topo, spec, 'bird');
+    if (spec.aggregates?.length) throw new LabError('LAB_BAD_SPEC', 'aggregates: use FRR');
   }
 
   get ctl(): string {
@@ -84,10 +85,14 @@ export class BirdRouter extends RouterBase {
     if (n.password !== undefined) out.push(`  password "${n.password.replace(/"/g, '\\"')}";`);
     if (n.bfd) out.push('  bfd on;');
     if (n.multihop !== undefined) out.push(`  multihop ${n.multihop};`);
+    if (n.routeReflectorClient) out.push('  rr client;');
+    if (n.routeReflectorClient && s.clusterId) out.push(`  rr cluster id ${s.clusterId};`);
+    if (n.role) out.push(`  local role ${n.role.replace('-', '_')};`);
     for (const fam of neighborFamilies(n)) {
       const imp = s.honorGracefulShutdown ? 'import filter { if (65535, 0) ~ bgp_community then bgp_local_pref = 0; accept; };' : 'import all;';
       const opts: string[] = [imp, `export filter { ${this.exportFilter()} };`];
       if (n.extendedNextHop && fam === 'ipv4') opts.push('extended next hop on;');
+      if (n.addPath) opts.push(`add paths ${n.addPath === 'send' ? 'tx' : n.addPath === 'receive' ? 'rx' : 'on'};`);
       if (n.nextHopSelf === true || (ibgp && n.nextHopSelf !== false)) opts.push('next hop self;');
       out.push(`  ${fam} { ${opts.join(' ')} };`);
     }

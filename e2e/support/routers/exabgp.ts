@@ -55,7 +55,11 @@ export class ExabgpRouter extends RouterBase {
   constructor(topo: Topology, spec: ExabgpSpec) {
     super(topo, spec, 'exabgp');
     if (spec.kernel) throw new LabError('LAB_BAD_SPEC', 'ExaBGP does not install routes');
-    for (const n of spec.neighbors) if (n.bfd) throw new LabError('LAB_BAD_SPEC', 'ExaBGP has no BFD');
+    for (const n of spec.neighbors) {
+      if (n.bfd) throw new LabError('LAB_BAD_SPEC', 'ExaBGP has no BFD');
+      if (n.role || n.addPath || n.routeReflectorClient) throw new LabError('LAB_BAD_SPEC', 'role/addPath/RR client: use BIRD or FRR');
+    }
+    if (spec.aggregates?.length) throw new LabError('LAB_BAD_SPEC', 'aggregates: use FRR');
   }
 
   get jsonFile(): string {

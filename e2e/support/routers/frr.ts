@@ -48,6 +48,7 @@ export class FrrRouter extends RouterBase {
     }
     L.push(`router bgp ${s.localAs}`, ` bgp router-id ${s.routerId}`, ' no bgp ebgp-requires-policy', ' no bgp default ipv4-unicast');
     L.push(' no bgp network import-check', ' bgp log-neighbor-changes');
+    if (s.clusterId) L.push(` bgp cluster-id ${s.clusterId}`);
     if (s.ecmp) L.push(' bgp bestpath as-path multipath-relax');
     if (s.neighbors.some((n) => n.gracefulRestart)) {
       L.push(' bgp graceful-restart');
@@ -69,18 +70,24 @@ export class FrrRouter extends RouterBase {
       if (n.ttlSecurityHops !== undefined) L.push(` neighbor ${a} ttl-security hops ${n.ttlSecurityHops}`);
       if (n.extendedNextHop) L.push(` neighbor ${a} capability extended-nexthop`);
       if (n.interface && a.startsWith('fe80')) L.push(` neighbor ${a} interface ${n.interface}`);
+      if (n.role) L.push(` neighbor ${a} local-role ${n.role}`);
     }
     for (const fam of ['ipv4', 'ipv6'] as const) {
       L.push(` address-family ${fam} unicast`);
       routes.forEach((r, i) => {
         if (familyOf(r.prefix) === fam) L.push(`  network ${r.prefix} route-map ORIG${i}`);
       });
+      for (const ag of (s.aggregates ?? []).filter((x) => familyOf(x.prefix) === fam)) {
+        L.push(`  aggregate-address ${ag.prefix}${ag.asSet ? ' as-set' : ''}${ag.summaryOnly ? ' summary-only' : ''}`);
+      }
       if (s.ecmp) L.push('  maximum-paths 16');
       for (const n of s.neighbors) {
         if (!neighborFamilies(n).includes(fam)) continue;
         L.push(`  neighbor ${n.address} activate`);
         if (s.honorGracefulShutdown) L.push(`  neighbor ${n.address} route-map GSHUT-IN in`);
         if (n.nextHopSelf === true) L.push(`  neighbor ${n.address} next-hop-self`);
+        if (n.routeReflectorClient) L.push(`  neighbor ${n.address} route-reflector-client`);
+        if (n.addPath === 'send' || n.addPath === 'both') L.push(`  neighbor ${n.address} addpath-tx-all-paths`);
       }
       L.push(' exit-address-family');
     }

@@ -21,9 +21,11 @@ export class GobgpRouter extends RouterBase {
     super(topo, spec, 'gobgp');
     this.apiPort = spec.apiPort ?? 50051;
     if (spec.kernel) throw new LabError('LAB_BAD_SPEC', 'GoBGP is RIB-only in this lab (kernel: true unsupported)');
+    if (spec.aggregates?.length) throw new LabError('LAB_BAD_SPEC', 'aggregates: use FRR');
     for (const n of spec.neighbors) {
       if (n.as4 === false) throw new LabError('LAB_BAD_SPEC', 'GoBGP cannot turn off the 4-octet AS capability');
       if (n.bfd) throw new LabError('LAB_BAD_SPEC', 'GoBGP has no BFD');
+      if (n.role || n.addPath || n.routeReflectorClient) throw new LabError('LAB_BAD_SPEC', 'role/addPath/RR client: use BIRD or FRR');
     }
   }
 

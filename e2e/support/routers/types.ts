@@ -43,6 +43,12 @@ export interface NeighborSpec {
   readonly ttlSecurityHops?: number;
   /** Send our routes with next hop self (default true for eBGP). */
   readonly nextHopSelf?: boolean;
+  /** iBGP route reflector client (RFC 4456): BIRD `rr client`, FRR `route-reflector-client`. */
+  readonly routeReflectorClient?: boolean;
+  /** ADD-PATH (RFC 7911): BIRD `add paths tx|rx|on`, FRR `addpath-tx-all-paths` (send; FRR always receives). */
+  readonly addPath?: 'send' | 'receive' | 'both';
+  /** BGP role (RFC 9234): BIRD `local role`, FRR `local-role`; enables OTC handling. */
+  readonly role?: 'provider' | 'customer' | 'peer' | 'rs-server' | 'rs-client';
   /** Optional stable name (BIRD protocol name); default derived from the address. */
   readonly name?: string;
 }
@@ -72,6 +78,10 @@ export interface RouterSpec {
   readonly listen?: { readonly addresses?: readonly string[]; readonly port?: number };
   readonly neighbors: readonly NeighborSpec[];
   readonly originate?: readonly OriginateSpec[];
+  /** Aggregates the router originates (FRR `aggregate-address`; others refuse with LAB_BAD_SPEC). */
+  readonly aggregates?: readonly { readonly prefix: string; readonly summaryOnly?: boolean; readonly asSet?: boolean }[];
+  /** Route reflector cluster id (FRR `bgp cluster-id`, BIRD `rr cluster id`). */
+  readonly clusterId?: string;
   /** Install learned routes into the namespace's kernel FIB (BIRD kernel protocol, FRR zebra). */
   readonly kernel?: boolean;
   /** Instance name for files (default: driver name); use when two instances share a namespace. */
