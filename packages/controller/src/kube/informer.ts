@@ -21,6 +21,8 @@ export interface WatchedResource<T extends k8s.KubernetesObject> {
 
 export interface WatchOptions {
   readonly labelSelector?: string;
+  /** e.g. `metadata.name=node-a`: watch one object (the daemon's own Node). */
+  readonly fieldSelector?: string;
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
   /** Called with the key ("ns/name" or "name") of every added, changed or deleted object. */
@@ -35,7 +37,10 @@ export function objectKey(obj: k8s.KubernetesObject): string {
 }
 
 export function watchResource<T extends k8s.KubernetesObject>(kc: k8s.KubeConfig, name: string, path: string, listFn: ListFn<T>, opts: WatchOptions): WatchedResource<T> {
-  const informer = k8s.makeInformer<T>(kc, path, listFn as k8s.ListPromise<T>, opts.labelSelector);
+  const informer =
+    opts.fieldSelector === undefined
+      ? k8s.makeInformer<T>(kc, path, listFn as k8s.ListPromise<T>, opts.labelSelector)
+      : new k8s.ListWatch<T>(path, new k8s.Watch(kc), listFn as k8s.ListPromise<T>, false, opts.labelSelector, opts.fieldSelector);
   const minBackoff = opts.minBackoffMs ?? 200;
   const maxBackoff = opts.maxBackoffMs ?? 10_000;
   let backoff = minBackoff;

@@ -1,0 +1,172 @@
+// `vipd daemon`: Kubernetes mode on one node (docs/kubernetes.md). Flags as the Helm chart's speaker
+// DaemonSet passes them (charts/vipd/templates/speaker-daemonset.yaml), plus --kubeconfig for tests.
+// Serves /metrics, /healthz, /readyz and the status API; SIGTERM/SIGINT drain and exit 0.
+
+import { parseArgs } from 'node:util';
+import {
+  Registry, buildServer, createBgpMetricsAdapter, createCatalogue, createLogging, isLogLevel, listenServer, parseListenAddress,
+  type DecisionStatus, type PeerStatus, type RouteStatus, type SessionStateName,
+} from '../../../metrics/src/index.ts';
+import { formatCommunity } from '../config/communities.ts';
+import { FOREIGN_REASONS } from '../reasons.ts';
+import { loadKubeConfig } from '../kube/informer.ts';
+import { K8sDaemon } from '../daemon/k8s-daemon.ts';
+
+export const summary = 'run on a Kubernetes node: announce this node\'s healthy Service VIPs (DaemonSet mode)';
+
+const USAGE = `usage: vipd daemon --node-name NAME [--namespace NS] [--metrics-address HOST:PORT] [--listen [HOST]:PORT]
+                   [--log-level LEVEL] [--kubeconfig FILE]
+  --node-name        this node (default $NODE_NAME)
+  --namespace        vipd's namespace: BGP password Secrets are read here (default $POD_NAMESPACE, else vipd-system)
+  --metrics-address  metrics, probes and status API (default :7472; "off" disables)
+  --listen           accept BGP connections (passive peers), e.g. :179
+  --kubeconfig       kubeconfig file (default: in-cluster, else ~/.kube/config)
+`;
+
+function listenOf(v: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(v.trim());
+  if (m === null || Number(m[3]) > 65535) throw new Error(`--listen: expected [HOST]:PORT, got "${v}"`);
+  return { host: m[1] ?? (m[2] === '' || m[2] === undefined ? '::' : m[2]), port: Number(m[3]) };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'node-name': { type: 'string', default: process.env.NODE_NAME },
+        namespace: { type: 'string', default: process.env.POD_NAMESPACE ?? 'vipd-system' },
+        'metrics-address': { type: 'string', default: ':7472' },
+        'log-level': { type: 'string', default: 'info' },
+        listen: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`vipd daemon: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const nodeName = values['node-name'];
+  const level = values['log-level'];
+  if (nodeName === undefined || nodeName === '') {
+    process.stderr.write(`vipd daemon: --node-name (or $NODE_NAME) is required\n${USAGE}`);
+    return 2;
+  }
+  if (!isLogLevel(level)) {
+    process.stderr.write(`vipd daemon: --log-level: unknown level ${level}\n`);
+    return 2;
+  }
+  let listen: { host: string; port: number } | undefined;
+  let metricsAddr: { host: string; port: number } | undefined;
+  try {
+    listen = values.listen === undefined ? undefined : listenOf(values.listen);
+    metricsAddr = values['metrics-address'] === 'off' ? undefined : parseListenAddress(values['metrics-address']);
+  } catch (err) {
+    process.stderr.write(`vipd daemon: ${(err as Error).message}\n`);
+    return 2;
+  }
+
+  const logging = createLogging({ level, base: { node: nodeName } });
+  const log = logging.root;
+  const registry = new Registry();
+  let daemon: K8sDaemon | undefined;
+  const catalogue = createCatalogue(registry, {
+    sources: {
+      decisionCounts: () => daemon?.decisionCounts() ?? {},
+      configObjects: () => daemon?.configCounts() ?? {},
+    },
+  });
+  const bgp = createBgpMetricsAdapter(catalogue.bgp);
+  daemon = new K8sDaemon({
+    kc: loadKubeConfig(values.kubeconfig),
+    nodeName,
+    namespace: values.namespace,
+    ...(listen === undefined ? {} : { listen }),
+    log: logging.component('controller'),
+    metrics: bgp,
+    eventToWire: (peer, s) => bgp.eventToWire(peer, s),
+    control: catalogue.control,
+  });
+  const d = daemon;
+  const startedAtMs = Date.now();
+  const app = buildServer({
+    registry,
+    logLevel: logging.control,
+    // Ready once the first full list is decided and applied. Losing the API server later does NOT make
+    // the pod unready: the routes stay (keepAnnouncingWhenDisconnected) and an unready speaker would
+    // only stall rollouts; vipd_kube_watch_connected and the logs report the disconnection instead.
+    readiness: { isConfigLoaded: () => d.ready, isInitialSyncDone: () => d.ready },
+    status: {
+      info: () => ({ version: 'dev', revision: 'unknown', node: nodeName, mode: 'kubernetes', routerId: null, localAsn: null, startedAtMs }),
+      peers: () =>
+        d.sessionStatus().map((s): PeerStatus => ({
+          address: s.address, port: 179, localAddress: null, description: null, peerAsn: s.asn ?? null, localAsn: 0, peerRouterId: null,
+          state: s.state as SessionStateName, stateSinceMs: s.establishedSinceMs ?? startedAtMs, holdTimeSec: null, keepaliveSec: null,
+          capabilities: [], families: s.families, messagesSent: 0, messagesReceived: 0, establishedTransitions: 0,
+          prefixes: (['ipv4-unicast', 'ipv6-unicast'] as const).map((family) => ({ family, advertised: s.advertised[family], pending: 0, received: 0 })),
+          lastError: s.lastError === undefined ? null : { direction: 'sent', code: 0, subcode: 0, name: 'session down', message: s.lastError, atMs: s.lastErrorAtMs ?? 0 },
+        })),
+      routes: () =>
+        [...d.table.vips.values()].filter((v) => v.announce).map((v): RouteStatus => ({
+          prefix: v.prefix,
+          family: v.family === 'ipv4' ? 'ipv4-unicast' : 'ipv6-unicast',
+          peers: v.routes.map((r) => r.peerAddress),
+          pendingPeers: [],
+          attributes: {
+            origin: 'igp', asPath: [], nextHop: 'self', med: v.routes[0]?.med ?? null, localPref: v.routes[0]?.localPref ?? null,
+            communities: (v.routes[0]?.communities ?? []).map(formatCommunity), largeCommunities: (v.routes[0]?.largeCommunities ?? []).map((l) => l.join(':')),
+          },
+          sources: v.services,
+        })),
+      decisions: () =>
+        [...d.table.decisions.values()].filter((x) => !FOREIGN_REASONS.has(x.reason)).map((x): DecisionStatus => ({
+          service: x.key, isAnnounced: x.announce, reason: x.reason, vips: x.vips.map((v) => ({ vip: v.address, reason: v.reason })),
+          detail: x.detail, decidedAtMs: d.table.decidedAtMs.get(x.key) ?? startedAtMs,
+        })),
+      healthChecks: () => [],
+    },
+  });
+  if (metricsAddr !== undefined) {
+    const url = await listenServer(app, metricsAddr);
+    log.info({ url }, 'metrics and status server listening');
+  }
+
+  let stopping = false;
+  const done = new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal during shutdown: exiting now');
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down: draining');
+      d.shutdown(`vipd on node ${nodeName} is shutting down`)
+        .then(() => app.close())
+        .then(() => resolve(0))
+        .catch((err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          resolve(1);
+        });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+  log.info({ namespace: values.namespace, listen: values.listen ?? null }, 'vipd daemon starting');
+  void d.start().then(
+    () => log.info({ peers: d.feedList().length }, 'vipd running'),
+    (err: unknown) => log.error({ err }, 'start failed'),
+  );
+  const code = await done;
+  log.info({ code }, 'vipd exiting');
+  logging.root.flush();
+  setTimeout(() => process.exit(code), 50).unref();
+  return code;
+}

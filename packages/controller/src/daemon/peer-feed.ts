@@ -1,0 +1,230 @@
+// One BGPPeer of this node in Kubernetes mode: its BGP session (packages/bgp Session, RFC 4271 §8),
+// its own Speaker (Adj-RIB-Out, RFC 4271 §9.2) and the desired route set the reconciler maintains for
+// it. A speaker per peer because the decision gives each peer its own routes and attributes (a
+// BGPAdvertisement can select some peers only). The sink wrapper measures the event→wire latency:
+// the time from the informer observing a change to the UPDATE it caused being written to the socket.
+// The FSM configuration is the standalone daemon's (standalone/real-session-layer.ts fsmConfigFor);
+// TCP-MD5 (RFC 2385) keys and TTL go on the socket through the native addon before the first SYN.
+
+import { Session } from '../../../bgp/src/session.ts';
+import { Speaker } from '../../../bgp/src/speaker.ts';
+import { codecEncoder, linkInfoFromNegotiated } from '../../../bgp/src/speaker-wire.ts';
+import type { PeerExportConfig, RouteAttributes } from '../../../bgp/src/export-policy.ts';
+import { createPeerSocket } from '../../../bgp/src/net/sockopt.ts';
+import type { BgpMetrics, FamilyName, Logger } from '../../../bgp/src/observe.ts';
+import type { DownReason, FsmStateName } from '../../../bgp/src/fsm/types.ts';
+import { describeNotification } from '../../../bgp/src/wire/errors.ts';
+import { fsmConfigFor } from '../standalone/real-session-layer.ts';
+import type { PeerConfig } from '../standalone/config.ts';
+import type { BgpPeer } from '../config/types.ts';
+import { canonicalIp } from '../config/ip.ts';
+
+export interface FeedGlobals {
+  readonly routerId: string;
+  /** First session after process start: set the RFC 4724 R bit when graceful restart is on. */
+  readonly restarting: boolean;
+  readonly log: Logger;
+  readonly metrics?: BgpMetrics;
+  /** Kubernetes change observed → UPDATE written (seconds), per peer IP. */
+  readonly eventToWire?: (peer: string, seconds: number) => void;
+  readonly onStateChange?: () => void;
+}
+
+/** Session-level fields of a BGPPeer: a change restarts the session (Cease 6/6). */
+export function sessionFingerprint(p: BgpPeer, routerId: string, password: string | undefined): string {
+  const s = p.spec;
+  return JSON.stringify([s.address, s.asn, s.learnAsnFromOpen, s.localAsn, routerId, s.port, s.holdTimeSec, s.keepaliveSec,
+    s.connectRetrySec, s.families, s.sourceAddress, s.ebgpMultihopTtl, s.passive, s.gracefulRestart, password ?? null]);
+}
+
+function standalonePeer(p: BgpPeer): PeerConfig {
+  const s = p.spec;
+  return {
+    address: s.address,
+    asn: s.asn ?? 0,
+    port: s.port,
+    holdTimeSec: s.holdTimeSec,
+    families: s.families,
+    mode: s.passive ? 'passive' : 'active',
+    multihopTtl: s.ebgpMultihopTtl ?? 1,
+    ...(s.sourceAddress === undefined ? {} : { sourceAddress: s.sourceAddress }),
+    ...(s.gracefulRestart.enabled ? { gracefulRestartTimeSec: s.gracefulRestart.restartTimeSec } : {}),
+    extendedNextHop: false,
+    fourOctetAs: true,
+    asPathPrepend: 0,
+    communities: [],
+  };
+}
+
+function exportConfig(p: BgpPeer, learnedAs?: number): PeerExportConfig {
+  // Until the OPEN tells us (learnAsnFromOpen), treat the peer as external.
+  const peerAs = p.spec.asn ?? learnedAs ?? (p.spec.localAsn === 1 ? 2 : p.spec.localAsn - 1);
+  return { localAs: p.spec.localAsn, peerAs, families: p.spec.families };
+}
+
+export interface FeedStatus {
+  readonly name: string;
+  readonly address: string;
+  readonly state: FsmStateName;
+  readonly asn: number | undefined;
+  readonly establishedSinceMs: number | undefined;
+  readonly families: readonly FamilyName[];
+  readonly advertised: Readonly<Record<FamilyName, number>>;
+  readonly lastError: string | undefined;
+  readonly lastErrorAtMs: number | undefined;
+}
+
+export class PeerFeed {
+  readonly name: string;
+  /** Canonical peer IP: the metrics `peer` label and the listener's lookup key. */
+  readonly address: string;
+  readonly peer: BgpPeer;
+  readonly fingerprint: string;
+  readonly hasPassword: boolean;
+  readonly speaker: Speaker;
+  readonly session: Session;
+  /** prefix → attributes this peer should have. */
+  readonly desired = new Map<string, RouteAttributes>();
+  private dirty = false;
+  /** Informer-observed times (performance.now()) of changes not yet on the wire. */
+  private pendingSince: number[] = [];
+  private readonly g: FeedGlobals;
+  private establishedAtMs: number | undefined;
+  private lastError: string | undefined;
+  private lastErrorAtMs: number | undefined;
+
+  constructor(peer: BgpPeer, password: string | undefined, fingerprint: string, g: FeedGlobals) {
+    this.name = peer.metadata.name;
+    this.address = canonicalIp(peer.spec.address) ?? peer.spec.address;
+    this.peer = peer;
+    this.fingerprint = fingerprint;
+    this.hasPassword = password !== undefined;
+    this.g = g;
+    const log = g.log.child({ peer: this.address, bgpPeer: this.name });
+    this.speaker = new Speaker({ encoder: codecEncoder, log, ...(g.metrics === undefined ? {} : { metrics: g.metrics }) });
+    this.speaker.addPeer(this.name, exportConfig(peer));
+    const s = peer.spec;
+    const pc = standalonePeer(peer);
+    const fsm = {
+      ...fsmConfigFor(pc, { localAsn: s.localAsn, routerId: g.routerId, restarting: g.restarting }),
+      peerAs: s.asn ?? ('any' as const),
+      connectRetrySec: s.connectRetrySec,
+      keepaliveSec: s.keepaliveSec,
+    };
+    const needsSocket = password !== undefined || (s.ebgpMultihopTtl !== undefined && s.ebgpMultihopTtl > 1);
+    const md5Key = password === undefined ? undefined : Buffer.from(password, 'utf8');
+    this.session = new Session({
+      peerAddress: s.address,
+      peerPort: s.port,
+      ...(s.sourceAddress !== undefined && !needsSocket ? { localAddress: s.sourceAddress } : {}),
+      fsm,
+      logger: log,
+      ...(g.metrics === undefined ? {} : { metrics: g.metrics }),
+      ...(needsSocket
+        ? {
+            createSocket: () =>
+              createPeerSocket(s.address, {
+                ...(md5Key === undefined ? {} : { md5Key }),
+                ...(s.ebgpMultihopTtl !== undefined && s.ebgpMultihopTtl > 1 ? { ttl: s.ebgpMultihopTtl } : {}),
+                ...(s.sourceAddress === undefined ? {} : { localAddress: s.sourceAddress }),
+              }),
+          }
+        : {}),
+    });
+    this.session.on('established', (info) => {
+      this.establishedAtMs = Date.now();
+      if (s.asn === undefined) this.speaker.addPeer(this.name, exportConfig(peer, info.negotiated.peerAs));
+      log.info({ families: info.negotiated.families, localAddress: info.localAddress }, 'session established');
+      this.speaker.peerUp(this.name, linkInfoFromNegotiated(info.negotiated, info.localAddress), {
+        write: (msgs) => this.write(msgs),
+      });
+      g.onStateChange?.();
+    });
+    this.session.on('down', (reason) => {
+      this.establishedAtMs = undefined;
+      this.lastError = describeDown(reason);
+      this.lastErrorAtMs = Date.now();
+      this.pendingSince = [];
+      this.speaker.peerDown(this.name);
+      log.info({ reason: this.lastError }, 'session down');
+      g.onStateChange?.();
+    });
+    this.session.on('stateChange', () => g.onStateChange?.());
+    this.session.on('routeRefresh', (r) => this.speaker.routeRefresh(this.name, r.afi, r.safi, r.subtype));
+  }
+
+  private async write(msgs: readonly Uint8Array[]): Promise<void> {
+    await this.session.sendChunks(msgs);
+    if (this.pendingSince.length === 0) return;
+    const now = performance.now();
+    for (const t of this.pendingSince) this.g.eventToWire?.(this.address, (now - t) / 1000);
+    this.pendingSince = [];
+  }
+
+  start(): void {
+    this.session.start();
+  }
+
+  /** Sets (or with undefined removes) one route; true when it changed. */
+  setRoute(prefix: string, attrs: RouteAttributes | undefined): boolean {
+    const cur = this.desired.get(prefix);
+    if (cur === attrs) return false;
+    if (attrs === undefined) this.desired.delete(prefix);
+    else this.desired.set(prefix, attrs);
+    this.dirty = true;
+    return true;
+  }
+
+  clearRoutes(): void {
+    if (this.desired.size === 0) return;
+    this.desired.clear();
+    this.dirty = true;
+  }
+
+  /**
+   * Hands the desired set to the speaker when it changed. `observedAtMs` (performance.now() of the
+   * informer event) starts the event→wire clock; changes that end up writing nothing are dropped once
+   * the speaker is idle.
+   */
+  flush(observedAtMs: number | undefined): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const up = this.session.state === 'Established';
+    if (up && observedAtMs !== undefined) this.pendingSince.push(observedAtMs);
+    this.speaker.setDesired(this.desired);
+    if (up && observedAtMs !== undefined) {
+      void this.speaker.idle().then(() => {
+        this.pendingSince = this.pendingSince.filter((t) => t > observedAtMs);
+      });
+    }
+  }
+
+  /** Deliberate stop: Cease 6/`subcode` with an RFC 9003 message (RFC 4486 §4). */
+  async stop(subcode: number, message: string): Promise<void> {
+    this.speaker.removePeer(this.name);
+    await this.session.stop({ subcode, message });
+    this.session.removeAllListeners();
+  }
+
+  status(): FeedStatus {
+    const rib = this.speaker.status()[0];
+    const neg = this.session.negotiated;
+    return {
+      name: this.name,
+      address: this.address,
+      state: this.session.state,
+      asn: neg?.peerAs ?? this.peer.spec.asn,
+      establishedSinceMs: this.establishedAtMs,
+      families: neg === undefined ? [] : [...linkInfoFromNegotiated(neg, '').families],
+      advertised: rib?.advertised ?? { 'ipv4-unicast': 0, 'ipv6-unicast': 0 },
+      lastError: this.lastError,
+      lastErrorAtMs: this.lastErrorAtMs,
+    };
+  }
+}
+
+function describeDown(reason: DownReason): string {
+  const n = reason.notification;
+  const what = n === undefined ? '' : `: ${describeNotification(n.code, n.subcode)}`;
+  return `${reason.kind}${what}`;
+}

@@ -1,0 +1,168 @@
+// K8sDaemon on loopback: the test API server (real REST/watch for client-node) and a passive vipd
+// Session playing the router (its Adj-RIB-In is the view asserted on). Covers the decision path end
+// to end in one process: announce, readiness flip, zero endpoints, config validation with the last
+// valid version kept, a missing password Secret, per-node Service condition and Events, session
+// state object, drain on shutdown. The real-router version is e2e/k8s-bird.test.ts.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Listener } from '../../../bgp/src/listener.ts';
+import { Session } from '../../../bgp/src/session.ts';
+import { formatIp } from '../../../bgp/src/ip.ts';
+import { noopLogger } from '../../../bgp/src/observe.ts';
+import { TestApiServer } from '../../../../e2e/support/apiserver/test-api-server.ts';
+import { resourceId } from '../../../../e2e/support/apiserver/resources.ts';
+import { kubeConfigFor, waitFor } from '../../../../e2e/support/apiserver/client-helpers.ts';
+import { K8sDaemon } from '../../src/daemon/k8s-daemon.ts';
+import { nodeConditionType } from '../../src/daemon/feedback.ts';
+
+const ROUTER = '127.0.0.2';
+const NODE_ADDR = '127.0.0.3';
+const PORT = 18820;
+const V = 'vipd.io/v1alpha1';
+
+const api = new TestApiServer({ port: 18821 });
+const listener = new Listener({ host: ROUTER, port: PORT });
+const router = new Session({
+  peerAddress: NODE_ADDR,
+  fsm: { localAs: 65000, localBgpId: '10.255.0.1', peerAs: 65101, holdTimeSec: 9, passive: true, families: [{ afi: 1, safi: 1 }] },
+  received: { adjRibInLimit: 1000 },
+});
+let daemon: K8sDaemon;
+const latencies: number[] = [];
+
+const rib = new Set<string>();
+router.on('update', (u) => {
+  const text = (p: { addr: Uint8Array; length: number }) => `${formatIp(p.addr.slice(0, 4))}/${p.length}`;
+  for (const p of u.withdrawn) rib.delete(text(p));
+  for (const p of u.nlri) rib.add(text(p));
+});
+router.on('down', () => rib.clear());
+
+function routes(): string[] {
+  return [...rib].sort();
+}
+
+function svc(name: string, ip: string, etp: 'Local' | 'Cluster' = 'Cluster') {
+  return {
+    metadata: { name, namespace: 'default' },
+    spec: { type: 'LoadBalancer', loadBalancerClass: 'vipd.io/bgp', externalTrafficPolicy: etp, ports: [{ port: 80, protocol: 'TCP' }] },
+    status: { loadBalancer: { ingress: [{ ip }] } },
+  };
+}
+
+/** Create, then write status through the status subresource (create ignores status, as the real API). */
+function createService(o: ReturnType<typeof svc>): void {
+  const created = api.create('v1', 'services', o, 'default');
+  api.objects.update(api.resource('v1', 'services'), 'default', o.metadata.name, { ...created, status: o.status } as never, 'status');
+}
+
+function slice(name: string, service: string, eps: { ip: string; node: string; ready: boolean }[]) {
+  return {
+    metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': service } },
+    addressType: 'IPv4',
+    endpoints: eps.map((e) => ({ addresses: [e.ip], nodeName: e.node, conditions: { ready: e.ready } })),
+    ports: [{ port: 80, protocol: 'TCP' }],
+  };
+}
+
+const peerSpec = (extra: Record<string, unknown> = {}) => ({
+  address: ROUTER, port: PORT, asn: 65000, localAsn: 65101, sourceAddress: NODE_ADDR, holdTimeSec: 9, connectRetrySec: 1,
+  families: ['ipv4-unicast'], ...extra,
+});
+
+before(async () => {
+  await api.start();
+  api.create('v1', 'nodes', {
+    metadata: { name: 'n1', labels: { zone: 'a' } },
+    status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] },
+  });
+  api.create('v1', 'namespaces', { metadata: { name: 'vipd-system' } });
+  api.create(V, 'bgppeers', { metadata: { name: 'tor' }, spec: peerSpec() });
+  api.create(V, 'bgpadvertisements', { metadata: { name: 'all' }, spec: { communities: ['65000:100'] } });
+  api.create(V, 'vipdsettings', { metadata: { name: 'default' }, spec: { drainPeriodSec: 0 } });
+  createService(svc('web', '192.0.2.10'));
+  api.create('discovery.k8s.io/v1', 'endpointslices', slice('web-1', 'web', [{ ip: '10.1.0.1', node: 'n2', ready: true }]), 'default');
+  listener.addSession(router);
+  await listener.listen();
+  router.start();
+  daemon = new K8sDaemon({
+    kc: kubeConfigFor(api), nodeName: 'n1', namespace: 'vipd-system', log: noopLogger,
+    eventToWire: (_p, s) => latencies.push(s),
+  });
+  await daemon.start();
+});
+
+after(async () => {
+  await daemon?.shutdown('test over');
+  await router.stop();
+  await listener.close();
+  // Let the client's last TLS connections settle: closing the server while undici is still opening one
+  // leaves that socket outside closeAllConnections() until the 60 s keep-alive timeout.
+  await new Promise((r) => setTimeout(r, 1500));
+  await api.stop();
+  api.dispose();
+});
+
+function patchSlice(name: string, eps: { ip: string; node: string; ready: boolean }[]): void {
+  const cur = api.get('discovery.k8s.io/v1', 'endpointslices', name, 'default')!;
+  api.objects.update(api.resource('discovery.k8s.io/v1', 'endpointslices'), 'default', name,
+    { ...cur, endpoints: slice(name, 'web', eps).endpoints } as never, '');
+}
+
+test('announces a Cluster Service with a ready endpoint elsewhere, then follows readiness', { timeout: 20_000 }, async () => {
+  await waitFor('the session', () => router.state === 'Established', 10_000);
+  await waitFor('192.0.2.10/32 at the router', () => routes().includes('192.0.2.10/32'), 5_000);
+  patchSlice('web-1', [{ ip: '10.1.0.1', node: 'n2', ready: false }]);
+  await waitFor('withdrawn (not ready)', () => !routes().includes('192.0.2.10/32'), 5_000);
+  await waitFor('condition False', () => conditionStatus() === 'False', 5_000);
+  patchSlice('web-1', [{ ip: '10.1.0.1', node: 'n2', ready: true }]);
+  await waitFor('announced again', () => routes().includes('192.0.2.10/32'), 5_000);
+  assert.ok(latencies.length >= 2, 'event→wire latency observed for each change');
+  assert.ok(latencies.every((s) => s >= 0 && s < 1), `latencies ${latencies.join(',')}`);
+});
+
+function conditionStatus(): string | undefined {
+  const s = api.get('v1', 'services', 'web', 'default') as { status?: { conditions?: { type: string; status: string }[] } };
+  return s?.status?.conditions?.find((c) => c.type === nodeConditionType('n1'))?.status;
+}
+
+test('per-node Service condition and an Event on change', { timeout: 10_000 }, async () => {
+  const type = nodeConditionType('n1');
+  await waitFor('condition', () => {
+    const s = api.get('v1', 'services', 'web', 'default') as { status?: { conditions?: { type: string; status: string }[] } };
+    return s?.status?.conditions?.some((c) => c.type === type && c.status === 'True') === true;
+  }, 5_000);
+  const events = () => api.store.list(resourceId(api.resource('v1', 'events'))) as { reason?: string; involvedObject?: { name?: string } }[];
+  await waitFor('Announced Event', () => events().some((e) => e.reason === 'Announced' && e.involvedObject?.name === 'web'), 5_000);
+  await waitFor('Withdrawn Event (readiness flip)', () => events().some((e) => e.reason === 'Withdrawn' && e.involvedObject?.name === 'web'), 5_000);
+});
+
+test('an invalid edit keeps the last valid BGPAdvertisement; a missing Secret keeps a peer down', { timeout: 20_000 }, async () => {
+  const adRes = api.resource(V, 'bgpadvertisements');
+  const cur = api.get(V, 'bgpadvertisements', 'all')!;
+  api.objects.update(adRes, '', 'all', { ...cur, spec: { communities: ['65000:100'], serviceSelectors: [{ matchExpressions: [{ key: 'a', operator: 'In', values: [] }] }] } } as never, '');
+  await waitFor('Accepted=False on the advertisement', () => {
+    const o = api.get(V, 'bgpadvertisements', 'all') as { status?: { conditions?: { type: string; status: string }[] } };
+    return o?.status?.conditions?.some((c) => c.type === 'Accepted' && c.status === 'False') === true;
+  }, 5_000);
+  assert.ok(routes().includes('192.0.2.10/32'), 'route kept with the last valid advertisement');
+  api.create(V, 'bgppeers', { metadata: { name: 'secured' }, spec: peerSpec({ port: PORT + 1, passwordSecretRef: { name: 'missing' } }) });
+  await waitFor('PasswordSecretResolved=False', () => {
+    const o = api.get(V, 'bgppeers', 'secured') as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
+    return o?.status?.conditions?.some((c) => c.type === 'PasswordSecretResolved' && c.status === 'False' && c.reason === 'SecretNotFound') === true;
+  }, 5_000);
+  await waitFor('session state lists the peer as not started', () => {
+    const o = api.get(V, 'bgpsessionstates', 'n1') as { status?: { peers?: { name: string; state: string; lastError?: string }[] } };
+    const p = o?.status?.peers?.find((x) => x.name === 'secured');
+    return p !== undefined && p.state === 'Idle' && (p.lastError ?? '').includes('not started');
+  }, 5_000);
+  assert.equal(daemon.feedList().some((f) => f.name === 'secured'), false);
+});
+
+test('zero endpoints withdraws', { timeout: 10_000 }, async () => {
+  patchSlice('web-1', []);
+  await waitFor('withdrawn (no endpoints)', () => !routes().includes('192.0.2.10/32'), 5_000);
+  patchSlice('web-1', [{ ip: '10.1.0.1', node: 'n2', ready: true }]);
+  await waitFor('announced again', () => routes().includes('192.0.2.10/32'), 5_000);
+});
