@@ -118,7 +118,7 @@ const badOpens: readonly [string, Uint8Array, string][] = [
   ['BGP id 0 → 2/3', openMessage({ as: 65001, hold: 9, id: '0.0.0.0' }), '020300000000'],
   ['wrong AS → 2/2', openMessage({ as: 65002, hold: 9, id: '10.0.0.2' }), '0202fdea'],
   // Optional parameter type 1 (deprecated authentication): 2/4.
-  ['unknown optional parameter → 2/4', message(1, '04fde9005a0a00000203010100'), '0204'],
+  ['unknown optional parameter → 2/4 (data: the parameter)', message(1, '04fde9005a0a00000203010100'), '0204010100'],
   ['malformed capability (MP length 3) → 2/0 family', openMessage({ as: 65001, hold: 9, id: '10.0.0.2', capsHex: '0103000101' }), ''],
 ];
 

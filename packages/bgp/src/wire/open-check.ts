@@ -1,8 +1,11 @@
 // Semantic checks of a received OPEN (RFC 4271 §6.2, RFC 5492 §3, RFC 6286 §2.2, RFC 6793, RFC 7607,
-// RFC 9234 §4.2). Pure: the session passes what it was configured with and gets back the exact
-// NOTIFICATION to send, or undefined. Checks that need no configuration always run.
+// RFC 9234 §4.2), in BIRD's order (proto/bgp/packets.c bgp_rx_open): version, optional parameters,
+// hold time, BGP identifier, required capabilities, peer AS, role. Pure: the session (fsm/open-check.ts)
+// passes what it was configured with and gets back the exact NOTIFICATION to send, or undefined.
+// The malformed-OPEN corpus and the cross-check against BIRD and FRR (e2e/open-errors-routers) run
+// against this one function.
 
-import { AS_TRANS, NotificationCode, OpenErrorSubcode, BgpRole } from './constants.ts';
+import { AS_TRANS, BGP_VERSION, NotificationCode, OpenErrorSubcode, BgpRole } from './constants.ts';
 import { encodeCapability } from './capabilities.ts';
 import { BgpNotificationError } from './errors.ts';
 import { peerAsn } from './open.ts';
@@ -10,8 +13,13 @@ import type { Capability, OpenMessage } from './types.ts';
 import { Writer, parseIpv4 } from './writer.ts';
 
 export interface OpenPolicy {
-  /** The configured peer AS; a different one is Bad Peer AS (2/2). */
-  readonly peerAs?: number;
+  /**
+   * The configured peer AS; a different one is Bad Peer AS (2/2). 'any' accepts every AS, 'external'
+   * every AS but `localAs`, 'internal' only `localAs`.
+   */
+  readonly peerAs?: number | 'any' | 'external' | 'internal';
+  /** Our AS, for 'external' / 'internal' and to tell iBGP from eBGP. */
+  readonly localAs?: number;
   /** Our BGP identifier; an iBGP peer with the same one is Bad BGP Identifier (RFC 6286 §2.2). */
   readonly localBgpId?: string;
   /** The session is iBGP (same AS). */
@@ -23,6 +31,22 @@ export interface OpenPolicy {
   /** Our RFC 9234 role; with `strictRole`, a peer without a role capability is a mismatch too. */
   readonly localRole?: number;
   readonly strictRole?: boolean;
+  /** Our OPEN on this connection was the minimal fallback (no capabilities): roles are not compared. */
+  readonly skipRole?: boolean;
+}
+
+function peerAsAcceptable(policy: OpenPolicy, asn: number): boolean {
+  switch (policy.peerAs) {
+    case undefined:
+    case 'any':
+      return true;
+    case 'external':
+      return policy.localAs === undefined || asn !== policy.localAs;
+    case 'internal':
+      return asn === policy.localAs;
+    default:
+      return asn === policy.peerAs;
+  }
 }
 
 function openError(subcode: number, data: Uint8Array, detail: string): BgpNotificationError {
@@ -64,6 +88,9 @@ function hasCapability(open: OpenMessage, want: Capability): boolean {
 
 /** The NOTIFICATION a received OPEN calls for, or undefined when it is acceptable. */
 export function checkOpen(open: OpenMessage, policy: OpenPolicy = {}): BgpNotificationError | undefined {
+  // RFC 4271 §6.2: unsupported version → 2/1, data = the largest version we support (2 octets).
+  if (open.version !== BGP_VERSION) return openError(OpenErrorSubcode.UNSUPPORTED_VERSION_NUMBER, u16(BGP_VERSION), `version ${open.version}`);
+
   // RFC 4271 §6.2: an optional parameter we do not recognize is Unsupported Optional Parameter.
   // Data: the offending parameter as on the wire (type, length, value), as BIRD sends.
   const other = open.otherParams[0];
@@ -75,16 +102,11 @@ export function checkOpen(open: OpenMessage, policy: OpenPolicy = {}): BgpNotifi
     return openError(OpenErrorSubcode.UNSUPPORTED_OPTIONAL_PARAMETER, data, `optional parameter type ${other.type}`);
   }
 
-  // RFC 6793 §4.1 / RFC 7607 §2: AS 0 in My AS or in the four-octet AS capability is Bad Peer AS.
-  const asn = peerAsn(open);
-  const fourOctet = open.capabilities.some((c) => c.kind === 'four-octet-as');
-  if (open.myAs === 0 || asn === 0) return openError(OpenErrorSubcode.BAD_PEER_AS, fourOctet ? u32(asn) : u16(open.myAs), 'AS 0');
-  // RFC 6793 §4.1: without the capability, AS_TRANS in My AS cannot name the peer.
-  if (policy.peerAs !== undefined && asn !== policy.peerAs) {
-    return openError(OpenErrorSubcode.BAD_PEER_AS, fourOctet ? u32(asn) : u16(open.myAs), `peer AS ${asn}, expected ${policy.peerAs}`);
-  }
-  if (!fourOctet && open.myAs === AS_TRANS && policy.peerAs !== AS_TRANS && policy.peerAs !== undefined) {
-    return openError(OpenErrorSubcode.BAD_PEER_AS, u16(open.myAs), 'AS_TRANS without the four-octet AS capability');
+  // RFC 4271 §6.2: an implementation MUST reject Hold Time values of one or two seconds; it MAY reject
+  // others (our configured minimum). 0 means no keepalives and is always acceptable.
+  const hold = open.holdTimeSec;
+  if (hold === 1 || hold === 2 || (hold !== 0 && policy.minHoldTimeSec !== undefined && hold < policy.minHoldTimeSec)) {
+    return openError(OpenErrorSubcode.UNACCEPTABLE_HOLD_TIME, u16(hold), `hold time ${hold}`);
   }
 
   // RFC 6286 §2.2: the BGP Identifier is a non-zero 4-octet value, unique within the AS.
@@ -96,15 +118,10 @@ export function checkOpen(open: OpenMessage, policy: OpenPolicy = {}): BgpNotifi
   }
   const idValue = ((id[0]! << 24) >>> 0) + ((id[1]! << 16) | (id[2]! << 8) | id[3]!);
   if (idValue === 0) return openError(OpenErrorSubcode.BAD_BGP_IDENTIFIER, id, 'BGP identifier 0');
-  if (policy.isIbgp === true && policy.localBgpId !== undefined && policy.localBgpId === open.bgpId) {
+  const asn = peerAsn(open);
+  const isIbgp = policy.isIbgp ?? (policy.localAs !== undefined && asn === policy.localAs);
+  if (isIbgp && policy.localBgpId !== undefined && policy.localBgpId === open.bgpId) {
     return openError(OpenErrorSubcode.BAD_BGP_IDENTIFIER, id, 'iBGP peer uses our BGP identifier');
-  }
-
-  // RFC 4271 §6.2: an implementation MUST reject Hold Time values of one or two seconds; it MAY reject
-  // others (our configured minimum). 0 means no keepalives and is always acceptable.
-  const hold = open.holdTimeSec;
-  if (hold === 1 || hold === 2 || (hold !== 0 && policy.minHoldTimeSec !== undefined && hold < policy.minHoldTimeSec)) {
-    return openError(OpenErrorSubcode.UNACCEPTABLE_HOLD_TIME, u16(hold), `hold time ${hold}`);
   }
 
   // RFC 5492 §3: when a capability we require is missing, send Unsupported Capability; the Data field
@@ -115,9 +132,20 @@ export function checkOpen(open: OpenMessage, policy: OpenPolicy = {}): BgpNotifi
     if (w.pos > 0) return openError(OpenErrorSubcode.UNSUPPORTED_CAPABILITY, w.finish(), 'required capability missing');
   }
 
+  // RFC 6793 §4.1 / RFC 7607 §2: AS 0 in My AS or in the four-octet AS capability is Bad Peer AS;
+  // otherwise the peer AS is the capability's value when present.
+  const fourOctet = open.capabilities.some((c) => c.kind === 'four-octet-as');
+  const asData = fourOctet ? u32(asn) : u16(open.myAs);
+  if (open.myAs === 0 || asn === 0) return openError(OpenErrorSubcode.BAD_PEER_AS, asData, 'AS 0');
+  if (!peerAsAcceptable(policy, asn)) return openError(OpenErrorSubcode.BAD_PEER_AS, asData, `peer AS ${asn}, expected ${String(policy.peerAs)}`);
+  // RFC 6793 §4.1: without the capability, AS_TRANS in My AS cannot name the peer.
+  if (!fourOctet && open.myAs === AS_TRANS && typeof policy.peerAs === 'number' && policy.peerAs !== AS_TRANS) {
+    return openError(OpenErrorSubcode.BAD_PEER_AS, u16(open.myAs), 'AS_TRANS without the four-octet AS capability');
+  }
+
   // RFC 9234 §4.2: roles must pair per the table; several role capabilities with different values, or
   // none under strict mode, are Role Mismatch too.
-  if (policy.localRole !== undefined) {
+  if (policy.localRole !== undefined && policy.skipRole !== true) {
     const roles = open.capabilities.filter((c) => c.kind === 'role').map((c) => (c.kind === 'role' ? c.role : -1));
     const first = roles[0];
     if (first === undefined) {

@@ -25,14 +25,16 @@ const rows: readonly Row[] = [
   { name: 'version 3 → 2/1 data 0004', open: peerOpen({ version: 3 }), expect: '2/1/0004' },
   // Version is checked first even when everything else is wrong too (BIRD's order).
   { name: 'version beats everything', open: peerOpen({ version: 5, holdTimeSec: 1, bgpId: '0.0.0.0' }), expect: '2/1/0004' },
-  { name: 'unknown optional parameter → 2/4', open: peerOpen({ otherParams: [{ type: 1, value: new Uint8Array([1]) }] }), expect: '2/4/' },
-  { name: 'parameter beats hold', open: peerOpen({ holdTimeSec: 2, otherParams: [{ type: 3, value: new Uint8Array() }] }), expect: '2/4/' },
+  // Data: the offending parameter as on the wire (type, length, value), as BIRD sends.
+  { name: 'unknown optional parameter → 2/4', open: peerOpen({ otherParams: [{ type: 1, value: new Uint8Array([1]) }] }), expect: '2/4/010101' },
+  { name: 'parameter beats hold', open: peerOpen({ holdTimeSec: 2, otherParams: [{ type: 3, value: new Uint8Array() }] }), expect: '2/4/0300' },
   { name: 'hold 1 → 2/6', open: peerOpen({ holdTimeSec: 1 }), expect: '2/6/0001' },
   { name: 'hold 2 → 2/6', open: peerOpen({ holdTimeSec: 2 }), expect: '2/6/0002' },
   { name: 'hold 0 accepted', open: peerOpen({ holdTimeSec: 0 }), expect: 'ok' },
   { name: 'hold 3 accepted', open: peerOpen({ holdTimeSec: 3 }), expect: 'ok' },
   { name: 'hold below minimum → 2/6', open: peerOpen({ holdTimeSec: 5 }), cfg: { minHoldTimeSec: 9 }, expect: '2/6/0005' },
-  { name: 'hold 0 below minimum → 2/6', open: peerOpen({ holdTimeSec: 0 }), cfg: { minHoldTimeSec: 9 }, expect: '2/6/0000' },
+  // RFC 4271 §4.2: 0 (no keepalives) is always a valid hold time; the minimum applies to the others.
+  { name: 'hold 0 with a minimum is still accepted', open: peerOpen({ holdTimeSec: 0 }), cfg: { minHoldTimeSec: 9 }, expect: 'ok' },
   { name: 'hold beats BGP id', open: peerOpen({ holdTimeSec: 1, bgpId: '0.0.0.0' }), expect: '2/6/0001' },
   { name: 'BGP id 0 → 2/3', open: peerOpen({ bgpId: '0.0.0.0' }), expect: '2/3/00000000' },
   {
@@ -77,11 +79,11 @@ const rows: readonly Row[] = [
     name: '4-octet capability value mismatching the configured AS → 2/2',
     open: peerOpen({ myAs: AS_TRANS, capabilities: [{ kind: 'four-octet-as', asn: 4200000002 }] }),
     cfg: { peerAs: 4200000001 },
-    expect: '2/2/5ba0',
+    expect: '2/2/fa56ea02' /* the 4-octet capability's AS, not AS_TRANS */,
   },
   { name: 'any AS accepts', open: peerOpen({ myAs: 64999, capabilities: [] }), cfg: { peerAs: 'any' }, expect: 'ok' },
   { name: 'external refuses our AS', open: peerOpen({ myAs: 65000, capabilities: [] }), cfg: { peerAs: 'external' }, expect: '2/2/fde8' },
-  { name: 'internal refuses another AS', open: peerOpen(), cfg: { peerAs: 'internal' }, expect: '2/2/fde9' },
+  { name: 'internal refuses another AS', open: peerOpen(), cfg: { peerAs: 'internal' }, expect: '2/2/0000fde9' /* 4 octets: the peer sent the four-octet AS capability */ },
   {
     name: 'role customer ↔ provider ok',
     open: peerOpen({ capabilities: [...peerOpen().capabilities, { kind: 'role', role: BgpRole.PROVIDER }] }),
