@@ -60,7 +60,7 @@ before(async () => {
     { address: l2.a.v4!, asn: 65002, families: ['ipv4-unicast'], holdTimeSec: 6, mode: 'passive', fourOctetAs: false },
     { address: l3.a.v6!, asn: 65003, families: ['ipv4-unicast'], holdTimeSec: 6, extendedNextHop: true },
   ];
-  vipd = startVipd(lab, baseConfig(peers));
+  vipd = startVipd(lab, baseConfig(peers, vipList(), { metrics: { address: '127.0.0.1', port: 18580 } }));
   await vipd.start();
 });
 
@@ -95,6 +95,20 @@ test('IPv4 and IPv6 sessions: 3 /32 and 2 /128 VIPs in BIRD with our 4-byte AS, 
     const f = await r1.fibRoutes('ipv6', 'bird');
     return VIPS6.every((p) => f.some((x) => x.prefix === p && x.gateway === l1.b.v6));
   }, { timeoutMs: 10_000, what: 'IPv6 VIPs in the kernel FIB' });
+});
+
+test('metrics and status server of the standalone daemon report the sessions and advertised prefixes', async () => {
+  const l1 = lab.routers.get('r1')!.link;
+  const get = async (path: string) => (await lab.topo.execIn(lab.vns, 'curl', ['-sf', `http://127.0.0.1:18580${path}`])).stdout;
+  const text = await waitFor(async () => {
+    const t = await get('/metrics');
+    return t.includes(`vipd_bgp_session_up{peer="${l1.a.v4}"} 1`) ? t : undefined;
+  }, { timeoutMs: 10_000, what: 'vipd_bgp_session_up' });
+  assert.match(text, new RegExp(`vipd_bgp_prefixes_advertised_total\\{peer="${l1.a.v4!.replace(/\./g, '\\.')}",family="ipv4-unicast"\\} [1-9]`));
+  const peersJson = JSON.parse(await get('/api/v1/peers')) as { peers: { address: string; state: string; prefixes: { family: string; advertised: number }[] }[] };
+  const p4 = peersJson.peers.find((p) => p.address === l1.a.v4);
+  assert.equal(p4?.state, 'Established');
+  assert.equal(p4?.prefixes.find((x) => x.family === 'ipv4-unicast')?.advertised, VIPS4.length);
 });
 
 test('a 2-octet-only BIRD (enable as4 off) connecting to a passive vipd: the 4-byte path arrives via AS_TRANS + AS4_PATH', async () => {

@@ -161,6 +161,44 @@ function parseIpv4PrefixFast(text: string): ParsedPrefix | undefined {
   return { afi: 1, length, addr, key };
 }
 
+export interface MutablePrefix {
+  afi: 1 | 2;
+  length: number;
+  /** 16 bytes, reused: only the first ceil(length / 8) are meaningful. */
+  readonly addr: Uint8Array;
+}
+
+/**
+ * Fills a reusable prefix from a canonical key, without allocating for IPv4 (the speaker encodes
+ * 100k-route tables through a fixed pool of these; the encoder copies the bytes at once).
+ */
+export function fillPrefixFromKey(key: string, out: MutablePrefix): MutablePrefix {
+  if (key.includes(':')) {
+    const p = parseIpPrefix(key);
+    out.afi = 2;
+    out.length = p.length;
+    out.addr.set(p.addr);
+    return out;
+  }
+  const addr = out.addr;
+  let octet = 0;
+  let v = 0;
+  let i = 0;
+  for (; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c === 46 || c === 47) {
+      addr[octet++] = v;
+      v = 0;
+      if (c === 47) break;
+    } else v = v * 10 + (c - 48);
+  }
+  let len = 0;
+  for (i++; i < key.length; i++) len = len * 10 + (key.charCodeAt(i) - 48);
+  out.afi = 1;
+  out.length = len;
+  return out;
+}
+
 /**
  * The wire prefix for a canonical key (as made by parseIpPrefix). Hot path of the speaker: IPv4 keys
  * are read without regular expressions or intermediate arrays.

@@ -8,7 +8,7 @@
 import { setImmediate as yieldImmediate } from 'node:timers/promises';
 import { noopLogger, noopMetrics, type BgpMetrics, type FamilyName, type Logger } from './observe.ts';
 import type { EncodeContext, Prefix } from './wire/types.ts';
-import { parseIpPrefix, prefixFromKey } from './ip.ts';
+import { fillPrefixFromKey, parseIpPrefix, type MutablePrefix } from './ip.ts';
 import { routeAttributesKey, type PeerExportConfig, type PeerLinkInfo, type RouteAttributes } from './export-policy.ts';
 import { AdjRibOut, GroupTable, desiredCode, type DesiredCode } from './adj-rib-out.ts';
 import { familyOf, type UpdateEncoder } from './speaker-encoder.ts';
@@ -68,6 +68,7 @@ export class Speaker {
   private desired = new Map<string, DesiredCode>();
   private classes: RouteAttributes[] = [];
   private idleWaiters: (() => void)[] = [];
+  private readonly prefixPool: MutablePrefix[] = [];
   /** Bumped by each setDesired; an ingest that sees a newer value stops (superseded). */
   private ingestGen = 0;
   private ingesting = 0;
@@ -248,6 +249,17 @@ export class Speaker {
     return this.desired.size;
   }
 
+  /**
+   * Wire prefixes for a slice of keys, in a pool reused by every slice (the encoder copies the bytes
+   * before returning): no per-VIP objects are kept, and none are allocated per slice for IPv4.
+   */
+  private prefixesOf(keys: readonly string[]): readonly Prefix[] {
+    const pool = this.prefixPool;
+    while (pool.length < keys.length) pool.push({ afi: 1, length: 0, addr: new Uint8Array(16) });
+    for (let i = 0; i < keys.length; i++) fillPrefixFromKey(keys[i]!, pool[i]!);
+    return keys.length === pool.length ? pool : pool.slice(0, keys.length);
+  }
+
   private mustGet(id: string): PeerRuntime {
     const p = this.peers.get(id);
     if (p === undefined) throw new SpeakerError('ERR_UNKNOWN_PEER', `unknown peer ${id}`);
@@ -325,8 +337,7 @@ export class Speaker {
     for (const [family, keys] of plan.withdraw) {
       for (let i = 0; i < keys.length; i += this.sliceSize) {
         const slice = keys.slice(i, i + this.sliceSize);
-        const prefixes: Prefix[] = slice.map(prefixFromKey);
-        await write(this.encoder.withdraw(prefixes, family, ctx));
+        await write(this.encoder.withdraw(this.prefixesOf(slice), family, ctx));
         if (!live()) return;
         for (const k of slice) p.rib.sent.delete(k);
         this.metrics.prefixesWithdrawn(p.rib.id, family, slice.length);
@@ -336,9 +347,7 @@ export class Speaker {
       const group = this.groups.groups[gid]!;
       for (let i = 0; i < keys.length; i += this.sliceSize) {
         const slice = keys.slice(i, i + this.sliceSize);
-        // Prefixes are rebuilt from their keys per slice: short-lived, instead of ~200 bytes per VIP kept.
-        const prefixes: Prefix[] = slice.map(prefixFromKey);
-        await write(this.encoder.announce(prefixes, group, ctx));
+        await write(this.encoder.announce(this.prefixesOf(slice), group, ctx));
         if (!live()) return;
         for (const k of slice) p.rib.sent.set(k, gid);
         pending.set(group.family, pending.get(group.family)! - slice.length);

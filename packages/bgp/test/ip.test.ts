@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { IpParseError, formatIpv6, parseIpPrefix, parseIpv6Bytes, prefixFromKey } from '../src/ip.ts';
+import { IpParseError, fillPrefixFromKey, formatIpv6, parseIpPrefix, parseIpv6Bytes, prefixFromKey } from '../src/ip.ts';
 
 test('canonical keys', () => {
   const cases: [string, string][] = [
@@ -53,4 +53,15 @@ test('IPv6 format/parse round trip (RFC 5952)', () => {
   const k = prefixFromKey('2001:db8::1/128');
   assert.equal(k.afi, 2);
   assert.equal(k.length, 128);
+});
+
+test('fillPrefixFromKey reuses one buffer for IPv4 and IPv6 keys', () => {
+  const out = { afi: 1 as 1 | 2, length: 0, addr: new Uint8Array(16) };
+  fillPrefixFromKey('2001:db8::1/128', out);
+  assert.equal(out.afi, 2);
+  assert.equal(out.addr[15], 1);
+  fillPrefixFromKey('192.0.2.7/32', out);
+  assert.deepEqual([out.afi, out.length, ...out.addr.subarray(0, 4)], [1, 32, 192, 0, 2, 7]);
+  fillPrefixFromKey('10.0.0.0/8', out);
+  assert.deepEqual([out.length, out.addr[0]], [8, 10]);
 });

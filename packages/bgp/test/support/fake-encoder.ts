@@ -13,7 +13,8 @@ export type FakeMessage =
 
 const te = new TextEncoder();
 const td = new TextDecoder();
-const pfx = (p: Prefix) => `${formatIp(p.addr)}/${p.length}`;
+// Only the address bytes of the family count (the speaker reuses 16-byte buffers for IPv4 too).
+const pfx = (p: Prefix) => `${formatIp(p.afi === 1 ? p.addr.subarray(0, 4) : p.addr.subarray(0, 16))}/${p.length}`;
 
 export const fakeEncoder: UpdateEncoder = {
   announce(prefixes, group, ctx) {
