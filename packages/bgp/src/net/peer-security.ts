@@ -136,6 +136,19 @@ function socketFd(socket: net.Socket): number | undefined {
 }
 
 /**
+ * Replaces the TCP-MD5 key of a live connection (RFC 2385 has one key per connection; Linux lets it
+ * change at any time). Segments signed with the old key are dropped silently by the other side until
+ * it switches too; TCP retransmits them, so the connection survives if both sides switch within the
+ * BGP hold time. Returns false when Node does not expose the descriptor.
+ */
+export function rekeySocket(socket: net.Socket, peer: string, md5: Md5Secret): boolean {
+  const fd = socketFd(socket);
+  if (fd === undefined || socket.destroyed) return false;
+  ListenSocket.setFdMd5Key(fd, peer, md5.bytes());
+  return true;
+}
+
+/**
  * Listening sockets (one per family; "::" → 0.0.0.0 and :: v6-only) with per-peer MD5 keys. Keys can be
  * set and removed while listening: they apply to SYNs from then on.
  */

@@ -143,6 +143,11 @@ export class ListenSocket {
     load().setTtl(fd, family, ttl);
   }
 
+  /** TCP-MD5 key of a connected socket's descriptor (live key rotation). */
+  static setFdMd5Key(fd: number, peer: string, key: Buffer): void {
+    load().setMd5Key(fd, peer, key);
+  }
+
   /** Minimum TTL of an accepted socket's descriptor (RFC 5082 receive check). */
   static setFdMinTtl(fd: number, family: 4 | 6, minTtl: number): void {
     load().setMinTtl(fd, family, minTtl);

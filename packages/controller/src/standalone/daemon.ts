@@ -191,6 +191,15 @@ export class StandaloneDaemon {
       if (cur === undefined) {
         summary.peersAdded.push(id);
         this.addPeer(p, false);
+      } else if (
+        cur.cfg.md5 !== undefined && p.md5 !== undefined && !same(cur.cfg.md5, p.md5) &&
+        SESSION_FIELDS.every((f) => f === 'md5' || same(cur.cfg[f], p[f])) &&
+        cur.session.rekey?.(p) === true
+      ) {
+        // TCP-MD5 key rotation without a restart (docs/security-and-failover.md).
+        summary.peersUpdated.push(id);
+        cur.cfg = p;
+        this.speaker.addPeer(id, exportConfig(next.localAsn, p));
       } else if (SESSION_FIELDS.some((f) => !same(cur.cfg[f], p[f]))) {
         summary.peersRestarted.push(id);
         await this.removePeer(id, CeaseSubcode.OTHER_CONFIG_CHANGE, 'vipd peer configuration changed');

@@ -16,7 +16,7 @@ import { FAMILY_AFI_SAFI } from '../../../bgp/src/speaker-encoder.ts';
 import type { FsmConfigInput } from '../../../bgp/src/fsm/types.ts';
 import type { BgpMetrics, Logger } from '../../../bgp/src/observe.ts';
 import { CeaseSubcode } from '../../../bgp/src/wire/constants.ts';
-import { SecureListener, checkPeerSecurity, createSecureSocket, needsAddon, type PeerSecurity } from '../../../bgp/src/net/peer-security.ts';
+import { SecureListener, checkPeerSecurity, createSecureSocket, needsAddon, rekeySocket, type PeerSecurity } from '../../../bgp/src/net/peer-security.ts';
 import { BfdService, type BfdStateEvent } from '../../../bgp/src/bfd/service.ts';
 import type { PeerConfig } from './config.ts';
 import type { ListenerPort, SessionGlobals, SessionHooks, SessionLayer, SessionPort } from './session-layer.ts';
@@ -105,7 +105,14 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
   };
   return {
     createSession(peer: PeerConfig, globals: SessionGlobals, hooks: SessionHooks): SessionPort {
-      const sec = peerSecurityOf(peer);
+      let sec = peerSecurityOf(peer);
+      // Connections of this session (outgoing and accepted), for live key rotation.
+      const live = new Set<net.Socket>();
+      const track = (socket: net.Socket): net.Socket => {
+        live.add(socket);
+        socket.once('close', () => live.delete(socket));
+        return socket;
+      };
       // Fails (PeerSecurityError) when the addon is missing for a peer that needs it: never a silent
       // session without authentication.
       const support = checkPeerSecurity([{ address: peer.address, security: sec }]);
@@ -124,7 +131,7 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
         fsm: fsmConfigFor(peer, globals),
         logger: log,
         ...(metrics === undefined ? {} : { metrics }),
-        ...(useAddon ? { createSocket: () => createSecureSocket(peer.address, sec, peer.sourceAddress) } : {}),
+        ...(useAddon ? { createSocket: () => track(createSecureSocket(peer.address, sec, peer.sourceAddress)) } : {}),
       });
       if (useAddon) {
         secured.set(peer.address, sec);
@@ -219,7 +226,18 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
         state: () => session.state,
         diagnosis: () => diagnosis,
         bfdState: () => (peer.bfd === undefined ? null : bfd?.state(peer.address) ?? 'Down'),
-        acceptIncoming: (socket) => session.acceptIncoming(socket),
+        rekey(next) {
+          // Only a key → key change is live; adding or removing MD5 (or TTL changes) restarts the peer.
+          if (sec.md5 === undefined || next.md5 === undefined || next.ttlSecurityHops !== peer.ttlSecurityHops || next.multihopTtl !== peer.multihopTtl) return false;
+          sec = { ...sec, md5: next.md5 };
+          secured.set(peer.address, sec);
+          secureListener?.setPeer(peer.address, sec);
+          let n = 0;
+          for (const s of live) if (rekeySocket(s, peer.address, next.md5)) n++;
+          plog.info({ liveConnections: n }, 'TCP-MD5 key replaced on the live connection(s) and the listener; the session stays up if the peer switches within the hold time');
+          return true;
+        },
+        acceptIncoming: (socket) => session.acceptIncoming(useAddon ? track(socket) : socket),
       };
       return port;
     },

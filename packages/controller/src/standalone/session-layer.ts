@@ -36,6 +36,11 @@ export interface SessionPort {
   diagnosis?(): string | null;
   /** BFD session state (AdminDown / Down / Init / Up), or null without BFD. */
   bfdState?(): string | null;
+  /**
+   * A new TCP-MD5 key for a peer that already has one: applied to the live connection, the listener
+   * and later connections without a restart. False when it cannot be (the daemon restarts the peer).
+   */
+  rekey?(peer: PeerConfig): boolean;
 }
 
 export interface ListenerPort {

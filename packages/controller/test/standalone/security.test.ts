@@ -140,3 +140,37 @@ test('vipd run refuses to start an MD5 peer without the native addon (exit 3, ER
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('daemon reload: a key → key change rekeys the live session; adding / removing MD5 restarts the peer', async () => {
+  const { StandaloneDaemon } = await import('../../src/standalone/daemon.ts');
+  const calls: string[] = [];
+  const layer = {
+    createSession(peer: { address: string }) {
+      calls.push(`create ${peer.address}`);
+      return {
+        peer: peer.address,
+        start: () => void calls.push(`start ${peer.address}`),
+        stop: async () => void calls.push(`stop ${peer.address}`),
+        abort: async () => {},
+        state: () => 'Established',
+        rekey: () => (calls.push(`rekey ${peer.address}`), true),
+      };
+    },
+    listen: async () => ({ close: async () => {} }),
+  };
+  const cfg = (pw: Record<string, unknown>) => validateConfig({ ...base, listen: { enabled: false }, peers: [{ address: '10.0.0.2', asn: 65001, ...pw }] });
+  const d = new StandaloneDaemon(cfg({ password: 'one' }), { layer, log: recordingLogger([]) });
+  await d.start();
+  calls.length = 0;
+  const r1 = await d.reload(cfg({ password: 'two' }));
+  assert.deepEqual(r1.peersUpdated, ['10.0.0.2']);
+  assert.deepEqual(r1.peersRestarted, []);
+  assert.deepEqual(calls, ['rekey 10.0.0.2']);
+  calls.length = 0;
+  const r2 = await d.reload(cfg({}));
+  assert.deepEqual(r2.peersRestarted, ['10.0.0.2']);
+  assert.ok(calls.includes('stop 10.0.0.2') && calls.includes('create 10.0.0.2'));
+  const r3 = await d.reload(cfg({}));
+  assert.deepEqual([r3.peersUpdated, r3.peersRestarted], [[], []], 'same (absent) key: nothing to do');
+  await d.shutdown();
+});
