@@ -14,7 +14,7 @@ import { readTcpSegments } from './support/pcap.ts';
 import type { Link } from './support/netns.ts';
 import type { RouteView } from './support/routers/types.ts';
 
-const PREFIX = 'vl-';
+const PREFIX = 'vl-lab-';
 let topo: Topology;
 let l1: Link;
 let l2: Link;

@@ -13,7 +13,7 @@ import { GobgpRouter } from './support/routers/gobgp.ts';
 import { ExabgpRouter } from './support/routers/exabgp.ts';
 import type { NeighborSpec, RouterSpec } from './support/routers/types.ts';
 
-const topo = await Topology.create('vlk-');
+const topo = await Topology.create('vl-cfg-');
 after(() => topo.destroy());
 
 const full: NeighborSpec = {
@@ -37,7 +37,7 @@ const v6: NeighborSpec = { address: 'fd00::2', localAddress: 'fd00::1', remoteAs
 const rich: NeighborSpec = { ...full, role: 'provider', addPath: 'both' };
 const rrClient: NeighborSpec = { address: '10.0.1.2', remoteAs: 65001, routeReflectorClient: true, addPath: 'send' };
 const spec: RouterSpec = {
-  ns: 'vlk-none',
+  ns: 'vl-cfg-none',
   routerId: '192.0.2.1',
   localAs: 65001,
   listen: { port: 1179 },

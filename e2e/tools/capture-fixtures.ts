@@ -16,7 +16,7 @@ import type { Link } from '../support/netns.ts';
 
 const scenarios: Scenario[] = [...scenariosPart1, ...scenariosPart2];
 
-const PREFIX = 'vlc-';
+const PREFIX = 'vl-cap-';
 const REPO = resolve(import.meta.dirname, '../..');
 const outArg = process.argv.indexOf('--out');
 const OUT = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(REPO, 'packages/bgp/test/fixtures/captured');

@@ -154,7 +154,7 @@ async function runCase(c: CrossCase, i: number, exa: ExabgpRouter, targets: Targ
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const topo = await Topology.create('vlx-');
+  const topo = await Topology.create('vl-xc-');
   try {
     const nx = await topo.addNamespace('exa');
     const nf = await topo.addNamespace('frr');
