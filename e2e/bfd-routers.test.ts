@@ -42,7 +42,10 @@ before(async () => {
       { address: lf.a.v4!, asn: 65002, families: ['ipv4-unicast'], holdTimeSec: 9, bfd: { profile: 'dc' } },
     ],
     undefined,
-    { bfdProfiles: { fast: { minTxMs: 100, minRxMs: 100, multiplier: 3 }, dc: { minTxMs: 300, minRxMs: 300, multiplier: 3 } } },
+    {
+      bfdProfiles: { fast: { minTxMs: 100, minRxMs: 100, multiplier: 3 }, dc: { minTxMs: 300, minRxMs: 300, multiplier: 3 } },
+      metrics: { address: '127.0.0.1', port: 9180 },
+    },
   ));
   await vipd.start();
 });
@@ -66,6 +69,13 @@ test('BFD Up in BIRD (100 ms × 3) and FRR bfdd (300 ms × 3), VIPs announced', 
   assert.equal(p['remote-receive-interval'], 300);
   const ups = vipd.logs().filter((l) => l.msg === 'BFD state change' && l.to === 'Up').map((l) => l.peer);
   assert.deepEqual([...new Set(ups)].sort(), [lb.a.v4!, lf.a.v4!].sort());
+  // vipd's status API and metrics (inside its namespace's loopback).
+  const status = JSON.parse((await lab.topo.execIn(lab.vns, 'curl', ['-sf', 'http://127.0.0.1:9180/api/v1/peers'])).stdout) as unknown;
+  const list = (Array.isArray(status) ? status : (status as { peers: unknown[] }).peers) as { address: string; bfd?: string }[];
+  assert.deepEqual(list.map((x) => x.bfd), ['Up', 'Up']);
+  const metrics = (await lab.topo.execIn(lab.vns, 'curl', ['-sf', 'http://127.0.0.1:9180/metrics'])).stdout;
+  assert.match(metrics, new RegExp(`vipd_bfd_session_up\\{peer="${lb.a.v4!.replace(/\./g, '\\.')}"\\} 1`));
+  assert.match(metrics, /vipd_bfd_transitions_total\{peer="[^"]+",to="Up"\} 1/);
 });
 
 test('BIRD: link black-holed → VIP withdrawn within detection time (300 ms) + 100 ms; vipd sends Cease 6/10 path; heals', async () => {

@@ -64,6 +64,10 @@ export interface PeerStatus {
   /** Times the session reached Established. */
   readonly establishedTransitions: number;
   readonly lastError: PeerError | null;
+  /** Why the session may not come up, e.g. "md5-key-mismatch-likely" (docs/security-and-failover.md). */
+  readonly diagnosis?: string | null;
+  /** BFD session state ("AdminDown", "Down", "Init", "Up"), or null without BFD. */
+  readonly bfd?: string | null;
 }
 
 export interface RouteAttributes {

@@ -87,6 +87,8 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
               messagesReceived: 0,
               establishedTransitions: 0,
               lastError: null,
+              diagnosis: p.diagnosis,
+              bfd: p.bfd,
             };
           });
         },
