@@ -8,7 +8,7 @@ import type { Topology } from './netns.ts';
 let seq = 0;
 
 /** Drops every packet in and out of `ifname` inside `ns`; returns the time the rule went in and a restore. */
-export async function cutLink(topo: Topology, ns: string, ifname: string): Promise<{ cutAtMs: number; restore: () => Promise<void> }> {
+export async function cutLink(topo: Topology, ns: string, ifname: string): Promise<{ cutAtMs: number; nftMs: number; restore: () => Promise<void> }> {
   const table = `vbfcut${++seq}`;
   const file = join(topo.dir, `${table}.nft`);
   writeFileSync(file, [
@@ -22,6 +22,7 @@ export async function cutLink(topo: Topology, ns: string, ifname: string): Promi
   // time by the call's duration (a few ms), never under-states it.
   const cutAtMs = performance.now();
   await topo.execIn(ns, 'nft', ['-f', file]);
+  const nftMs = performance.now() - cutAtMs;
   let restored = false;
   const restore = async () => {
     if (restored) return;
@@ -29,14 +30,20 @@ export async function cutLink(topo: Topology, ns: string, ifname: string): Promi
     await topo.execIn(ns, 'nft', ['delete', 'table', 'inet', table], { allowFail: true });
   };
   topo.onDestroy(restore);
-  return { cutAtMs, restore };
+  return { cutAtMs, nftMs, restore };
 }
 
-/** Polls `gone()` (bounded by timeoutMs) and returns ms from `sinceMs` to the first poll that saw it. */
+/** The most recent poll's duration (ms): the granularity of the last msUntil result. */
+export let lastPollMs = 0;
+
+/** Polls `gone()` (bounded by timeoutMs) and returns ms from `sinceMs` to the end of the first poll that saw it. */
 export async function msUntil(sinceMs: number, gone: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const deadline = sinceMs + timeoutMs;
   for (let i = 0; i < 100_000 && performance.now() < deadline; i++) {
-    if (await gone()) return performance.now() - sinceMs;
+    const t = performance.now();
+    const done = await gone();
+    lastPollMs = performance.now() - t;
+    if (done) return performance.now() - sinceMs;
   }
   throw new Error(`not observed within ${timeoutMs} ms`);
 }

@@ -115,3 +115,23 @@ test('RFC 5881 §5: single-hop datagrams with TTL < 255 are dropped and counted'
     addon.closeFd(ok.fd);
   }
 });
+
+test('RFC 5883 multihop: TTL ≥ 256 − maxHops accepted, lower dropped', async () => {
+  const a = new BfdService();
+  services.push(a);
+  await a.ready;
+  a.addPeer({ id: 'm', peerAddress: '127.0.0.1', localAddress: '127.0.0.1', multihop: true, maxHops: 3, timers: T100, listenPort: 18913, peerPort: 18914 });
+  await until(async () => (await a.snapshot()).length === 1, 2000);
+  const addon = loadUdpAddon();
+  const far = addon.udpSocket('127.0.0.1', 0, 252); // 4 hops away: below 256 − 3
+  const near = addon.udpSocket('127.0.0.1', 0, 253); // 3 hops away: accepted
+  try {
+    addon.udpSend(far.fd, '127.0.0.1', 18913, raw('Down', 88, 0));
+    await until(async () => (await a.snapshot())[0]?.droppedTtl === 1, 2000);
+    addon.udpSend(near.fd, '127.0.0.1', 18913, raw('Down', 88, 0));
+    await until(async () => (await a.snapshot())[0]?.state === 'Init', 2000);
+  } finally {
+    addon.closeFd(far.fd);
+    addon.closeFd(near.fd);
+  }
+});
