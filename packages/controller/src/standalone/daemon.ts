@@ -82,7 +82,10 @@ export class StandaloneDaemon {
   }
 
   async start(): Promise<void> {
-    this.applyDesired(this.desired());
+    // Take the whole VIP set before the first session starts, so each session sends its initial
+    // table as soon as it is Established instead of waiting for the set (field guide: never delay
+    // the first advertisement).
+    await this.speaker.setDesired(this.desired()).catch((err: unknown) => this.log.error({ err }, 'speaker rejected the VIP set'));
     // Every first session after process start sets the R bit when GR is configured: a cold start looks
     // like a restart, which only tells the router not to wait for us (RFC 4724 §4.1).
     for (const p of this.cfg.peers) this.addPeer(p, true);
