@@ -14,7 +14,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { inspect } from 'node:util';
-import { ListenSocket, SockoptUnavailableError, createPeerSocket, sockoptAvailable, tcpAoAvailable, type TcpOptions } from './sockopt.ts';
+import { ListenSocket, SockoptUnavailableError, createPeerSocket, probeTcpOptions, sockoptAvailable, tcpAoAvailable, type TcpOptions } from './sockopt.ts';
 
 const FINGERPRINT_KEY = randomBytes(32);
 
@@ -117,6 +117,23 @@ export function checkPeerSecurity(peers: readonly { address: string; security: P
       'ERR_PEER_SECURITY_UNAVAILABLE',
       `peers ${needy.join(', ')} need TCP-MD5 / TTL options but the native addon did not load (run packages/bgp/native/build.sh); refusing to start them without`,
       needy,
+    );
+  }
+  // The kernel must take the options too (CONFIG_TCP_MD5SIG, IP_MINTTL): probe each peer's set once.
+  const failed: string[] = [];
+  for (const p of peers) {
+    if (!needsAddon(p.security)) continue;
+    try {
+      probeTcpOptions(net.isIPv4(p.address) ? 4 : 6, tcpOptionsFor(p.security));
+    } catch {
+      failed.push(p.address);
+    }
+  }
+  if (failed.length > 0) {
+    throw new PeerSecurityError(
+      'ERR_PEER_SECURITY_UNAVAILABLE',
+      `the kernel refused the TCP-MD5 / TTL options of peers ${failed.join(', ')}; refusing to start them without`,
+      failed,
     );
   }
   return { addon, tcpAo: addon ? tcpAoAvailable() : false };

@@ -55,6 +55,21 @@ export function sockoptAvailable(): boolean {
   }
 }
 
+/**
+ * Probes, on a throwaway socket, that the kernel takes what `opts` needs (TCP_MD5SIG, IP_MINTTL…), so a
+ * missing kernel option is a startup error rather than a failure at the first connect. Throws the
+ * addon's ERR_SOCKOPT error (with errno) when it does not.
+ */
+export function probeTcpOptions(family: 4 | 6, opts: TcpOptions): void {
+  const a = load();
+  const fd = a.createTcpSocket(family);
+  try {
+    configure(a, fd, family, family === 4 ? '127.0.0.1' : '::1', opts);
+  } finally {
+    a.closeFd(fd);
+  }
+}
+
 /** RFC 5925 TCP-AO in this kernel (not implemented by vipd yet; reported at start). */
 export function tcpAoAvailable(): boolean {
   return load().tcpAoAvailable();

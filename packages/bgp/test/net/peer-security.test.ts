@@ -71,3 +71,14 @@ test('live rekey: data sent while the keys differ is delivered once both ends sw
     server.close();
   }
 });
+
+test('checkPeerSecurity probes the kernel: MD5 and GTSM options accepted here; reports TCP-AO as a boolean', async () => {
+  const { checkPeerSecurity } = await import('../../src/net/peer-security.ts');
+  const r = checkPeerSecurity([
+    { address: '10.0.0.1', security: { md5: Md5Secret.fromString('k'), ttlSecurityHops: 1 } },
+    { address: 'fd00::1', security: { md5: Md5Secret.fromString('k'), multihopTtl: 3 } },
+    { address: '10.0.0.2', security: {} },
+  ]);
+  assert.equal(r.addon, true);
+  assert.equal(typeof r.tcpAo, 'boolean');
+});
