@@ -190,6 +190,7 @@ export class Session extends EventEmitter<SessionEvents> {
     for await (const chunk of chunks) {
       const socket = check();
       const ok = this.writeConn(this.main, chunk, undefined, socket);
+      this.countChunk(chunk);
       if (!ok) {
         await this.waitDrain();
         sliceStart = performance.now();
@@ -199,6 +200,21 @@ export class Session extends EventEmitter<SessionEvents> {
       }
     }
     check();
+  }
+
+  /**
+   * Counts the messages of a chunk (one or more whole messages, as sendChunks requires) by type, from
+   * their headers (RFC 4271 §4.1: length at octet 16, type at 18): UPDATEs and End-of-RIB markers go
+   * out through here, not through writeConn's typed path.
+   */
+  private countChunk(chunk: Uint8Array): void {
+    for (let off = 0; off + 19 <= chunk.length; ) {
+      const len = (chunk[off + 16]! << 8) | chunk[off + 17]!;
+      if (len < 19) return;
+      const kind = frameTypeName(chunk[off + 18]!);
+      if (kind !== undefined) this.metrics.messageSent(this.peerAddress, kind);
+      off += len;
+    }
   }
 
   private waitDrain(): Promise<void> {

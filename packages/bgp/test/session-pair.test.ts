@@ -176,6 +176,7 @@ test('keepalives are not delayed by a large route send (real clock, hold 3 s, 2 
   assert.equal(p.passive.state, 'Established');
   await waitFor(() => p.passive.received.count('ipv4-unicast') === 100 * perUpdate, 10_000, 'receiver caught up');
   await waitFor(() => (p.pMetrics.received.update ?? 0) === chunks, 10_000, 'every UPDATE received');
+  assert.equal(p.aMetrics.sent.update, chunks, 'UPDATEs written through sendChunks are counted by type');
   assert.ok(p.passive.keepaliveLatenessMaxMs < 100, `receiver keepalive lateness max ${p.passive.keepaliveLatenessMaxMs.toFixed(1)} ms`);
   assert.ok(p.active.keepaliveLatenessMaxMs < 100, `keepalive lateness max ${p.active.keepaliveLatenessMaxMs.toFixed(1)} ms`);
   assert.ok(p.aMetrics.lateness.length >= 1, 'at least one keepalive was sent during the send');
