@@ -133,15 +133,25 @@ export class HealthMonitor {
   private apply(e: Entry, ev: HealthEvent): number {
     const step = stepHealth(e.health, ev, e.def.config);
     e.health = step.health;
-    if (step.drainTimerMs !== undefined) {
-      if (e.drainTimer !== undefined) clearTimeout(e.drainTimer);
-      e.drainTimer = setTimeout(() => {
-        e.drainTimer = undefined;
-        if (!e.stopped) this.apply(e, { type: 'drain-elapsed', atMs: this.now() });
-      }, step.drainTimerMs);
-    }
+    if (step.drainTimerMs !== undefined) this.armDrainTimer(e, step.drainTimerMs);
     if (step.route !== undefined) this.hooks.onIntent(e.def.name, e.def.vips, step.route, e.health);
     return step.nextCheckInMs;
+  }
+
+  /**
+   * A timer may fire a millisecond before Date.now() reaches the drain's end (timers run on the
+   * monotonic clock); the state machine then ignores the event, so re-arm for the rest instead of
+   * leaving the VIP draining for ever.
+   */
+  private armDrainTimer(e: Entry, inMs: number): void {
+    if (e.drainTimer !== undefined) clearTimeout(e.drainTimer);
+    e.drainTimer = setTimeout(() => {
+      e.drainTimer = undefined;
+      if (e.stopped || e.health.state !== 'draining') return;
+      const now = this.now();
+      if (now < e.health.drainUntilMs) this.armDrainTimer(e, e.health.drainUntilMs - now);
+      else this.apply(e, { type: 'drain-elapsed', atMs: now });
+    }, inMs);
   }
 
   private async probe(e: Entry): Promise<void> {
