@@ -13,6 +13,7 @@ import { CeaseSubcode } from '../../../bgp/src/wire/constants.ts';
 import { formatIp, ipFamily, parseIpBytes } from '../../../bgp/src/ip.ts';
 import type { PeerConfig, StandaloneConfig, VipConfig } from './config.ts';
 import type { ListenerPort, SessionLayer, SessionPort } from './session-layer.ts';
+import type { PeerDetails } from './peer-details.ts';
 
 export interface DaemonOptions {
   readonly layer: SessionLayer;
@@ -32,6 +33,8 @@ export interface DaemonOptions {
 interface PeerEntry {
   cfg: PeerConfig;
   session: SessionPort;
+  /** performance.now() of the oldest route change not yet written to this (Established) peer. */
+  changedAtMs?: number;
 }
 
 export interface ReloadSummary {
@@ -69,6 +72,11 @@ export class StandaloneDaemon {
   private listener: ListenerPort | undefined;
   private draining = false;
   private started = false;
+  /**
+   * Event→wire: called with the time from a route change (a reload that changed VIPs, or a health
+   * check's route intent) to the first UPDATE written to each Established peer for it.
+   */
+  onEventToWire: ((peer: string, seconds: number) => void) | undefined;
 
   constructor(cfg: StandaloneConfig, opts: DaemonOptions) {
     this.cfg = cfg;
@@ -102,6 +110,26 @@ export class StandaloneDaemon {
   /** Hands the set to the speaker; prefixes were validated with the config, so a rejection is a bug. */
   private applyDesired(routes: Map<string, RouteAttributes>): void {
     this.speaker.setDesired(routes).catch((err: unknown) => this.log.error({ err }, 'speaker rejected the VIP set'));
+    this.markChanged();
+  }
+
+  /**
+   * Starts the event→wire clock on every Established peer (after setDesired, so idle() waits for it). A change that writes nothing to a peer
+   * (its families, or no difference) is dropped once the speaker is idle, so it never times a later one.
+   */
+  private markChanged(): void {
+    if (this.onEventToWire === undefined) return;
+    const now = performance.now();
+    const marked: PeerEntry[] = [];
+    for (const e of this.peers.values()) {
+      if (e.session.state() !== 'Established') continue;
+      e.changedAtMs ??= now;
+      marked.push(e);
+    }
+    if (marked.length === 0) return;
+    void this.speaker.idle().then(() => {
+      for (const e of marked) if (e.changedAtMs === now) e.changedAtMs = undefined;
+    });
   }
 
   private desired(): Map<string, RouteAttributes> {
@@ -118,6 +146,7 @@ export class StandaloneDaemon {
   refreshRoutes(): void {
     if (!this.started) return;
     void Promise.resolve(this.speaker.setDesired(this.desired())).catch((err: unknown) => this.log.error({ err }, 'speaker rejected the VIP set'));
+    this.markChanged();
   }
 
   private addPeer(p: PeerConfig, restarting: boolean): void {
@@ -130,10 +159,22 @@ export class StandaloneDaemon {
       {
         established: (link, sink) => {
           log.info({ families: [...link.families], fourOctetAs: link.fourOctetAs, localAddress: link.localAddress }, 'session established');
-          this.speaker.peerUp(id, link, sink);
+          const entry = this.peers.get(id);
+          if (entry !== undefined) entry.changedAtMs = undefined;
+          this.speaker.peerUp(id, link, {
+            write: async (msgs) => {
+              await sink.write(msgs);
+              const e = this.peers.get(id);
+              if (e?.changedAtMs === undefined || e.session !== entry?.session) return;
+              this.onEventToWire?.(id, (performance.now() - e.changedAtMs) / 1000);
+              e.changedAtMs = undefined;
+            },
+          });
         },
         down: () => {
           log.info({}, 'session down');
+          const entry = this.peers.get(id);
+          if (entry !== undefined) entry.changedAtMs = undefined;
           this.speaker.peerDown(id);
         },
         routeRefresh: (afi, safi, subtype) => {
@@ -217,7 +258,7 @@ export class StandaloneDaemon {
   }
 
   /** Per-peer plain data for the status API and logs. */
-  peerSnapshots(): { address: string; port: number; asn: number; description: string | null; state: string; families: readonly string[]; diagnosis: string | null; bfd: string | null }[] {
+  peerSnapshots(): { address: string; port: number; asn: number; description: string | null; state: string; families: readonly string[]; diagnosis: string | null; bfd: string | null; details: PeerDetails | null }[] {
     return [...this.peers.entries()].map(([address, e]) => ({
       address,
       port: e.cfg.port,
@@ -227,6 +268,7 @@ export class StandaloneDaemon {
       families: e.cfg.families,
       diagnosis: e.session.diagnosis?.() ?? null,
       bfd: e.session.bfdState?.() ?? null,
+      details: e.session.details?.() ?? null,
     }));
   }
 

@@ -37,7 +37,16 @@ const STATES: readonly string[] = ['Idle', 'Connect', 'Active', 'OpenSent', 'Ope
 /** Creates the registry and adapter now (sessions need them); serves HTTP once the daemon exists. */
 export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsHandle {
   const registry = new Registry();
-  const catalogue = createCatalogue(registry);
+  let daemonRef: StandaloneDaemon | undefined;
+  const catalogue = createCatalogue(registry, {
+    sources: {
+      // vipd_bgp_prefixes_announced: the speaker's Adj-RIB-Out per peer and family, read at scrape time.
+      announcedPrefixes: () =>
+        (daemonRef?.speaker.status() ?? []).flatMap((s) =>
+          (['ipv4-unicast', 'ipv6-unicast'] as const).map((family) => ({ peer: s.peer, family, count: s.advertised[family] })),
+        ),
+    },
+  });
   const bgp = createBgpMetricsAdapter(catalogue.bgp);
   let close = async (): Promise<void> => {};
   const startedAtMs = Date.now();
@@ -47,6 +56,8 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
     registry,
     control: catalogue.control,
     async attach(daemon, health) {
+      daemonRef = daemon;
+      daemon.onEventToWire = (peer, seconds) => bgp.eventToWire(peer, seconds);
       if (cfg.metrics === undefined) return undefined;
       const status: StatusProvider = {
         info: () => ({
@@ -63,30 +74,32 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
           return daemon.peerSnapshots().map((p): PeerStatus => {
             const rib = ribs.get(p.address);
             const state = (STATES.includes(p.state) ? p.state : 'Idle') as SessionStateName;
+            const d = p.details;
+            const families = d !== null && d.families.length > 0 ? d.families : p.families;
             return {
               address: p.address,
               port: p.port,
-              localAddress: null,
+              localAddress: d?.localAddress ?? null,
               description: p.description,
               peerAsn: p.asn,
               localAsn: daemon.config.localAsn,
-              peerRouterId: null,
+              peerRouterId: d?.peerRouterId ?? null,
               state,
-              stateSinceMs: startedAtMs,
-              holdTimeSec: null,
-              keepaliveSec: null,
-              capabilities: [],
-              families: p.families as PeerStatus['families'],
+              stateSinceMs: d?.stateSinceMs ?? startedAtMs,
+              holdTimeSec: d?.holdTimeSec ?? null,
+              keepaliveSec: d?.keepaliveSec ?? null,
+              capabilities: d?.capabilities ?? [],
+              families: families as PeerStatus['families'],
               prefixes: (['ipv4-unicast', 'ipv6-unicast'] as const).map((family) => ({
                 family,
                 advertised: rib?.advertised[family] ?? 0,
-                pending: 0,
-                received: 0,
+                pending: catalogue.bgp.hot.prefixesPending.get(p.address, family) ?? 0,
+                received: d?.received[family] ?? 0,
               })),
-              messagesSent: 0,
-              messagesReceived: 0,
-              establishedTransitions: 0,
-              lastError: null,
+              messagesSent: d?.messagesSent ?? 0,
+              messagesReceived: d?.messagesReceived ?? 0,
+              establishedTransitions: d?.establishedTransitions ?? 0,
+              lastError: d?.lastError ?? null,
               diagnosis: p.diagnosis,
               bfd: p.bfd,
             };

@@ -19,6 +19,7 @@ import { CeaseSubcode } from '../../../bgp/src/wire/constants.ts';
 import { SecureListener, checkPeerSecurity, createSecureSocket, needsAddon, rekeySocket, type PeerSecurity } from '../../../bgp/src/net/peer-security.ts';
 import { BfdService, type BfdStateEvent } from '../../../bgp/src/bfd/service.ts';
 import type { PeerConfig } from './config.ts';
+import { PeerDetailsTracker } from './peer-details.ts';
 import type { ListenerPort, SessionGlobals, SessionHooks, SessionLayer, SessionPort } from './session-layer.ts';
 
 interface RealSessionPort extends SessionPort {
@@ -124,13 +125,15 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
       }
       const useAddon = needsAddon(sec);
       const plog = log.child({ peer: peer.address });
+      const details = new PeerDetailsTracker();
+      const countedMetrics = details.wrap(metrics);
       const session = new Session({
         peerAddress: peer.address,
         peerPort: peer.port,
         ...(peer.sourceAddress === undefined ? {} : { localAddress: peer.sourceAddress }),
         fsm: fsmConfigFor(peer, globals),
         logger: log,
-        ...(metrics === undefined ? {} : { metrics }),
+        ...(countedMetrics === undefined ? {} : { metrics: countedMetrics }),
         ...(useAddon ? { createSocket: () => track(createSecureSocket(peer.address, sec, peer.sourceAddress)) } : {}),
       });
       if (useAddon) {
@@ -189,6 +192,7 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
         });
         if (peer.sourceAddress !== undefined) startBfd(peer.sourceAddress);
       }
+      details.attach(session);
       session.on('established', (info) => {
         setDiagnosis(null);
         startBfd(normalizeAddress(info.localAddress));
@@ -225,6 +229,7 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
         },
         state: () => session.state,
         diagnosis: () => diagnosis,
+        details: () => details.snapshot(session.state === 'Established'),
         bfdState: () => (peer.bfd === undefined ? null : bfd?.state(peer.address) ?? 'Down'),
         rekey(next) {
           // Only a key → key change is live; adding or removing MD5 (or TTL changes) restarts the peer.

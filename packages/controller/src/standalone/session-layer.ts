@@ -6,6 +6,7 @@
 import type { PeerLinkInfo } from '../../../bgp/src/export-policy.ts';
 import type { PeerSink } from '../../../bgp/src/speaker.ts';
 import type { PeerConfig } from './config.ts';
+import type { PeerDetails } from './peer-details.ts';
 
 export interface SessionHooks {
   established(link: PeerLinkInfo, sink: PeerSink): void;
@@ -41,6 +42,8 @@ export interface SessionPort {
    * and later connections without a restart. False when it cannot be (the daemon restarts the peer).
    */
   rekey?(peer: PeerConfig): boolean;
+  /** Negotiated capabilities, transitions, last NOTIFICATION, message totals (status API). */
+  details?(): PeerDetails;
 }
 
 export interface ListenerPort {
