@@ -53,6 +53,8 @@ export interface BfdSessionSnapshot {
   readonly downTransitions: number;
   /** Worst delay of a tx timer against its due time (ms): proof that route work does not delay BFD. */
   readonly txLatenessMaxMs: number;
+  /** Datagrams the kernel would not take (no route, address gone, buffer full). */
+  readonly sendErrors: number;
 }
 
 export type FromWorker =

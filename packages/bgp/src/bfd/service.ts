@@ -61,6 +61,19 @@ export class BfdService extends EventEmitter<BfdServiceEvents> {
       });
     });
     this.worker.on('error', (err) => this.log.error({ err }, 'BFD worker failed'));
+    this.worker.on('exit', (code) => {
+      if (this.closed) return;
+      // Our packets stopped with the worker, so every router will declare these sessions down: say so
+      // here too, so the BGP sessions close now rather than disagree with the router.
+      this.closed = true;
+      this.log.error({ code }, 'BFD worker exited unexpectedly: every BFD session is down');
+      for (const [id, st] of this.states) {
+        this.states.set(id, 'Down');
+        const ev: BfdStateEvent = { id, from: st, to: 'Down', diag: 0, atMs: Date.now() };
+        this.emit('state', ev);
+        if (st === 'Up') this.emit('down', ev);
+      }
+    });
   }
 
   private onMessage(m: FromWorker): void {

@@ -30,6 +30,7 @@ interface Entry {
   ups: number;
   downs: number;
   latenessMaxMs: number;
+  sendErrors: number;
 }
 
 const port = (workerData as { port: MessagePort }).port;
@@ -75,7 +76,7 @@ function add(spec: BfdPeerSpec): void {
   const e: Entry = {
     spec, fsm: initialBfdSession(newDiscriminator(), spec.timers, spec.passive === true), txFd, rxKey,
     peerPort: spec.peerPort ?? (spec.multihop ? BFD_PORT_MULTI_HOP : BFD_PORT_SINGLE_HOP),
-    txDue: undefined, detectDue: undefined, sent: 0, received: 0, droppedTtl: 0, discarded: 0, ups: 0, downs: 0, latenessMaxMs: 0,
+    txDue: undefined, detectDue: undefined, sent: 0, received: 0, droppedTtl: 0, discarded: 0, ups: 0, downs: 0, latenessMaxMs: 0, sendErrors: 0,
   };
   entries.set(spec.id, e);
   byDiscr.set(e.fsm.localDiscr, e);
@@ -128,7 +129,13 @@ function apply(e: Entry, ev: BfdEvent): void {
 }
 
 function send(e: Entry, p: BfdPacket): void {
-  if (addon.udpSend(e.txFd, e.spec.peerAddress, e.peerPort, Buffer.from(encodeBfdPacket(p)))) e.sent++;
+  try {
+    if (addon.udpSend(e.txFd, e.spec.peerAddress, e.peerPort, Buffer.from(encodeBfdPacket(p)))) e.sent++;
+    else e.sendErrors++;
+  } catch {
+    // e.g. EADDRNOTAVAIL while an address is being removed: the remote's detection timer decides.
+    e.sendErrors++;
+  }
 }
 
 function receiveOn(fd: number): void {
@@ -183,6 +190,7 @@ function snapshot(e: Entry): BfdSessionSnapshot {
     remoteDiscriminator: e.fsm.remoteDiscr, txIntervalMs: txIntervalUs(e.fsm) / 1000, detectTimeMs: detectionTimeUs(e.fsm) / 1000,
     packetsSent: e.sent, packetsReceived: e.received, droppedTtl: e.droppedTtl, discarded: e.discarded,
     upTransitions: e.ups, downTransitions: e.downs, txLatenessMaxMs: Math.round(e.latenessMaxMs * 100) / 100,
+    sendErrors: e.sendErrors,
   };
 }
 
@@ -207,8 +215,14 @@ while (running) {
     if (e.detectDue !== undefined) next = Math.min(next, e.detectDue);
   }
   const wait = Math.max(0, Math.ceil(next - now()));
-  const ready = addon.pollReadable([...rxByFd.keys()], wait);
-  for (const fd of ready) receiveOn(fd);
+  try {
+    const ready = addon.pollReadable([...rxByFd.keys()], wait);
+    for (const fd of ready) receiveOn(fd);
+  } catch (err) {
+    // A receive error must not stop the timers of every other session: report it and go on.
+    const e = err as { code?: string; message?: string };
+    post({ type: 'error', id: '', code: e.code ?? 'ERR_BFD_RECEIVE', message: e.message ?? String(err) });
+  }
   runTimers();
 }
 for (const id of [...entries.keys()]) remove(id);
