@@ -25,15 +25,20 @@ import type { DownReason, FsmAction, FsmConfig, FsmEvent, FsmState, Notification
 const EMPTY = new Uint8Array(0);
 const notif = (code: number, subcode: number, data: Uint8Array = EMPTY): Notification => ({ code, subcode, data });
 
-/** Configuration-class faults: retried only after the long idle-hold (never a tight loop on Bad Peer AS). */
+/**
+ * Configuration-class faults: retried only after the long idle-hold (never a tight loop on Bad Peer AS).
+ * Cease 6/2 Administrative Shutdown and 6/3 Peer De-configured are transient: routers send them when
+ * their daemon stops (BIRD 6/2, FRR 8.4 bgpd 6/3), and BIRD and FRR themselves reconnect after their
+ * normal delay on either; the long idle-hold would keep every VIP off a restarted router for a minute
+ * (measured in e2e/datapath-router.test.ts). A router that really dropped us refuses the next attempt
+ * (6/5 Connection Rejected stays config-class), and repeated Ceases still back off exponentially.
+ */
 export function failureClassOf(n: Notification | undefined): FailureClass {
   if (n === undefined) return 'transient';
   if (n.code === NotificationCode.OPEN_MESSAGE_ERROR) return 'config';
   if (n.code === NotificationCode.CEASE) {
     switch (n.subcode) {
       case CeaseSubcode.MAX_PREFIXES:
-      case CeaseSubcode.ADMIN_SHUTDOWN:
-      case CeaseSubcode.PEER_DECONFIGURED:
       case CeaseSubcode.CONNECTION_REJECTED:
         return 'config';
     }

@@ -180,7 +180,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   daemon.refreshRoutes();
   log.info({ peers: cfg.peers.length, vips: cfg.vips.length, localAsn: cfg.localAsn, routerId: cfg.routerId }, 'vipd running');
+  // Session timers are unref'd: with no listener and every peer Idle between retries (a router that
+  // restarted), nothing else would hold the event loop and vipd would exit. Run until a signal.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
   const code = await done;
+  clearInterval(keepAlive);
   // Also after a second signal cut the drain short: never leave our addresses on lo.
   await loopback.release().catch(() => undefined);
   log.info({ code }, 'vipd exiting');
