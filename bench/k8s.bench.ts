@@ -58,7 +58,8 @@ export async function run(): Promise<BenchSection> {
     await waitMessage(worker, 'ready', 120_000);
     const loadMs = performance.now() - loadStart;
     const samples: number[] = [];
-    let onSample: (() => void) | undefined;
+    let strays = 0;
+    let onSample: ((ms: number) => void) | undefined;
     const heapBefore = process.memoryUsage().heapUsed;
     daemon = new K8sDaemon({
       kc: loadKubeConfig(kubeconfig),
@@ -66,8 +67,8 @@ export async function run(): Promise<BenchSection> {
       namespace: 'vipd-system',
       log: noopLogger,
       eventToWire: (_peer, s) => {
-        samples.push(s * 1000);
-        onSample?.();
+        if (onSample !== undefined) onSample(s * 1000);
+        else strays++;
       },
     });
     const t0 = performance.now();
@@ -82,15 +83,18 @@ export async function run(): Promise<BenchSection> {
     await daemon.idle();
     const mem = process.memoryUsage();
 
-    samples.length = 0;
+    await new Promise((r) => setTimeout(r, 500));
+    strays = 0;
     let missed = 0;
     for (let k = 0; k < CHANGES; k++) {
       const i = (k >> 1) % SERVICES;
       const ready = k % 2 === 1;
       const got = new Promise<boolean>((resolve) => {
         const t = setTimeout(() => resolve(false), 2_000);
-        onSample = () => {
+        onSample = (v) => {
           clearTimeout(t);
+          samples.push(v);
+          onSample = undefined;
           resolve(true);
         };
       });
@@ -106,7 +110,7 @@ export async function run(): Promise<BenchSection> {
         ['measure', 'value'],
         [
           ['Services (each with one EndpointSlice and a /32 VIP)', SERVICES],
-          ['changes measured (readiness flips: withdraw, announce, …)', `${samples.length} of ${CHANGES}${missed > 0 ? ` (${missed} without an UPDATE within 2 s)` : ''}`],
+          ['changes measured (readiness flips: withdraw, announce, …)', `${samples.length} of ${CHANGES}${missed > 0 ? ` (${missed} without an UPDATE within 2 s)` : ''}${strays > 0 ? `; ${strays} samples outside a change` : ''}`],
           ['event → UPDATE written: p50', `${ms(percentile(sorted, 50))} ms`],
           ['event → UPDATE written: p99', `${ms(percentile(sorted, 99))} ms (target ≤ 10 ms)`],
           ['event → UPDATE written: max', `${ms(sorted.at(-1) ?? Number.NaN)} ms`],

@@ -144,4 +144,40 @@ export class AdjRibOut {
     }
     return { announce, withdraw, announceCount, withdrawCount };
   }
+
+  /**
+   * Incremental diff (Speaker.updateDesired): only `keys`, the prefixes whose desired state changed
+   * since the last pass, are compared with what the peer was sent. O(keys), not O(table).
+   */
+  diffKeys(
+    keys: Iterable<string>,
+    desired: ReadonlyMap<string, DesiredCode>,
+    classes: readonly RouteAttributes[],
+    link: PeerLinkInfo,
+    table: GroupTable,
+  ): Plan {
+    const announce = new Map<number, string[]>();
+    const withdraw = new Map<FamilyName, string[]>();
+    let announceCount = 0;
+    let withdrawCount = 0;
+    for (const key of keys) {
+      const code = desired.get(key);
+      const gid = code === undefined ? -1 : this.groupFor(code, classes, link, table);
+      const sent = this.sent.get(key);
+      if (gid >= 0) {
+        if (sent === gid) continue;
+        let list = announce.get(gid);
+        if (list === undefined) announce.set(gid, (list = []));
+        list.push(key);
+        announceCount++;
+      } else if (sent !== undefined) {
+        const family: FamilyName = key.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast';
+        let list = withdraw.get(family);
+        if (list === undefined) withdraw.set(family, (list = []));
+        list.push(key);
+        withdrawCount++;
+      }
+    }
+    return { announce, withdraw, announceCount, withdrawCount };
+  }
 }

@@ -49,6 +49,10 @@ interface PeerRuntime {
   eorPending: Set<FamilyName>;
   /** Families owed a full re-send (route refresh), and whether BoRR/EoRR frame it. */
   refresh: Set<FamilyName>;
+  /** The next pass diffs the whole table (new session, setDesired, config change). */
+  fullSync: boolean;
+  /** Prefixes changed by updateDesired since the last pass (diffed alone unless fullSync). */
+  changed: Set<string>;
 }
 
 export interface PeerRibStatus {
@@ -67,6 +71,11 @@ export class Speaker {
   private readonly groups = new GroupTable();
   private desired = new Map<string, DesiredCode>();
   private classes: RouteAttributes[] = [];
+  /** Attribute-class interning of the committed set, kept so updateDesired can add classes. */
+  private classIds = new Map<string, number>();
+  private classByObject = new WeakMap<RouteAttributes, number>();
+  /** updateDesired calls made while a setDesired was being taken: applied after it commits. */
+  private deferred: [string, boolean, RouteAttributes | undefined][] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly prefixPool: MutablePrefix[] = [];
   /** Bumped by each setDesired; an ingest that sees a newer value stops (superseded). */
@@ -94,6 +103,7 @@ export class Speaker {
     this.ingesting++;
     const done = this.ingest(routes, gen).finally(() => {
       this.ingesting--;
+      if (this.ingesting === 0 && this.deferred.length > 0) this.applyUpdates(this.deferred.splice(0));
       // Pumps wait while a set is being taken (so End-of-RIB never follows a stale table): resume them.
       if (this.ingesting === 0) for (const p of this.peers.values()) if (p.dirty) this.wake(p);
       this.checkIdle();
@@ -149,9 +159,66 @@ export class Speaker {
     if (gen !== this.ingestGen) return;
     this.desired = next;
     this.classes = classes;
+    this.classIds = classIds;
+    this.classByObject = byObject;
     for (const p of this.peers.values()) {
       // Class ids were renumbered: per-peer class → group caches are stale.
       p.rib.resetPolicyCache();
+      p.fullSync = true;
+      this.wake(p);
+    }
+  }
+
+  /**
+   * Incremental form of setDesired: applies only these changes (prefix → attributes, or undefined to
+   * remove the prefix); each peer's next pass diffs only the changed prefixes, so a change costs
+   * O(changes) however large the table is (the Kubernetes daemon's per-Service reconcile). Throws
+   * SpeakerError (ERR_BAD_PREFIX) and changes nothing when a prefix is invalid. While a setDesired is
+   * being taken the changes wait and apply on top of it once it commits.
+   */
+  updateDesired(changes: Iterable<readonly [string, RouteAttributes | undefined]>): void {
+    const list: [string, boolean, RouteAttributes | undefined][] = [];
+    for (const [text, attrs] of changes) {
+      const prev = this.desired.get(text);
+      if (prev !== undefined) {
+        list.push([text, (prev & 1) === 1, attrs]);
+        continue;
+      }
+      try {
+        const p = parseIpPrefix(text);
+        list.push([p.key, p.afi === 2, attrs]);
+      } catch {
+        throw new SpeakerError('ERR_BAD_PREFIX', `not a prefix: ${JSON.stringify(text)}`);
+      }
+    }
+    if (list.length === 0) return;
+    if (this.ingesting > 0) this.deferred.push(...list);
+    else this.applyUpdates(list);
+  }
+
+  private applyUpdates(list: readonly [string, boolean, RouteAttributes | undefined][]): void {
+    for (const [key, isV6, attrs] of list) {
+      if (attrs === undefined) {
+        this.desired.delete(key);
+        continue;
+      }
+      let cls = this.classByObject.get(attrs);
+      if (cls === undefined) {
+        const ck = routeAttributesKey(attrs);
+        cls = this.classIds.get(ck);
+        if (cls === undefined) {
+          // Appended, never renumbered: per-peer class → group caches stay valid.
+          cls = this.classes.length;
+          this.classes.push(attrs);
+          this.classIds.set(ck, cls);
+        }
+        this.classByObject.set(attrs, cls);
+      }
+      this.desired.set(key, desiredCode(cls, isV6 ? 'ipv6-unicast' : 'ipv4-unicast'));
+    }
+    for (const p of this.peers.values()) {
+      if (p.sink === undefined) continue;
+      if (!p.fullSync) for (const [key] of list) p.changed.add(key);
       this.wake(p);
     }
   }
@@ -162,6 +229,7 @@ export class Speaker {
     if (existing !== undefined) {
       existing.rib.cfg = cfg;
       existing.rib.resetPolicyCache();
+      existing.fullSync = true;
       this.wake(existing);
       return;
     }
@@ -173,6 +241,8 @@ export class Speaker {
       running: false,
       eorPending: new Set(),
       refresh: new Set(),
+      fullSync: true,
+      changed: new Set(),
     });
   }
 
@@ -192,6 +262,8 @@ export class Speaker {
     p.rib.reset();
     p.refresh.clear();
     p.eorPending = new Set(link.families);
+    p.fullSync = true;
+    p.changed.clear();
     this.wake(p);
   }
 
@@ -205,6 +277,7 @@ export class Speaker {
     p.rib.reset();
     p.refresh.clear();
     p.eorPending.clear();
+    p.changed.clear();
     this.checkIdle();
   }
 
@@ -325,7 +398,13 @@ export class Speaker {
       // RFC 7313 §4: a re-advertisement is framed by BoRR … EoRR.
       await write([...refresh].map((f) => this.encoder.routeRefresh(f, 1)));
     }
-    const plan = await p.rib.diff(this.desired, this.classes, link, this.groups, refresh, maybeYield);
+    const full = p.fullSync || refresh.size > 0;
+    const changed = p.changed;
+    p.fullSync = false;
+    p.changed = new Set();
+    const plan = full
+      ? await p.rib.diff(this.desired, this.classes, link, this.groups, refresh, maybeYield)
+      : p.rib.diffKeys(changed, this.desired, this.classes, link, this.groups);
     if (!live()) return;
     const pending = new Map<FamilyName, number>([['ipv4-unicast', 0], ['ipv6-unicast', 0]]);
     for (const [gid, keys] of plan.announce) {

@@ -85,7 +85,10 @@ export class PeerFeed {
   readonly session: Session;
   /** prefix → attributes this peer should have. */
   readonly desired = new Map<string, RouteAttributes>();
-  private dirty = false;
+  /** Changes since the last flush, handed to the speaker incrementally (O(changes)). */
+  private readonly changes = new Map<string, RouteAttributes | undefined>();
+  /** The whole set must be handed over (after clearRoutes). */
+  private full = true;
   /** Informer-observed times (performance.now()) of changes not yet on the wire. */
   private pendingSince: number[] = [];
   private readonly g: FeedGlobals;
@@ -171,14 +174,14 @@ export class PeerFeed {
     if (cur === attrs) return false;
     if (attrs === undefined) this.desired.delete(prefix);
     else this.desired.set(prefix, attrs);
-    this.dirty = true;
+    if (!this.full) this.changes.set(prefix, attrs);
     return true;
   }
 
   clearRoutes(): void {
-    if (this.desired.size === 0) return;
     this.desired.clear();
-    this.dirty = true;
+    this.changes.clear();
+    this.full = true;
   }
 
   /**
@@ -187,11 +190,18 @@ export class PeerFeed {
    * the speaker is idle.
    */
   flush(observedAtMs: number | undefined): void {
-    if (!this.dirty) return;
-    this.dirty = false;
+    if (!this.full && this.changes.size === 0) return;
     const up = this.session.state === 'Established';
     if (up && observedAtMs !== undefined) this.pendingSince.push(observedAtMs);
-    this.speaker.setDesired(this.desired);
+    if (this.full) {
+      this.full = false;
+      this.changes.clear();
+      // Prefixes come from decide (canonical /32 and /128): the speaker cannot reject them.
+      void this.speaker.setDesired(this.desired).catch((err: unknown) => this.g.log.error({ err }, 'speaker refused the route set'));
+    } else {
+      this.speaker.updateDesired(this.changes);
+      this.changes.clear();
+    }
     if (up && observedAtMs !== undefined) {
       void this.speaker.idle().then(() => {
         this.pendingSince = this.pendingSince.filter((t) => t > observedAtMs);
