@@ -91,3 +91,14 @@ test('--expand-env: ${VAR} from the environment, $${ literal, unset is a ConfigE
   assert.equal(expandEnv('routerId: ${NODE_IP}\nx: $${NODE_IP}', { NODE_IP: '10.1.2.3' }), 'routerId: 10.1.2.3\nx: ${NODE_IP}');
   assert.throws(() => expandEnv('a: ${NOPE_NOT_SET}', {}), (e: unknown) => e instanceof ConfigError && e.issues[0]!.path === '(env)');
 });
+
+test('examples/health-checks.yaml is valid (after ${NODE_IP} expansion)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { parseConfigText } = await import('../../src/standalone/config.ts');
+  const text = readFileSync(new URL('../../../../examples/health-checks.yaml', import.meta.url), 'utf8');
+  const c = parseConfigText(expandEnv(text, { NODE_IP: '192.0.2.50' }));
+  const names = c.vips.map((v) => v.healthCheck?.name);
+  assert.deepEqual(names, ['web', 'db', 'db', 'batch', 'api']);
+  assert.equal(c.vips[4]!.bindToLoopback, true);
+  assert.equal(c.vips[3]!.healthCheck!.whenDown, 'announce');
+});
