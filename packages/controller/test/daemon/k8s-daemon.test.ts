@@ -36,7 +36,11 @@ router.on('update', (u) => {
   const text = (p: { addr: Uint8Array; length: number }) => `${formatIp(p.addr.slice(0, 4))}/${p.length}`;
   for (const p of u.withdrawn) rib.delete(text(p));
   for (const p of u.nlri) rib.add(text(p));
+  updates.push({ nlri: u.nlri.map(text), withdrawn: u.withdrawn.map(text), communities: [...(u.attributes.communities ?? [])] });
 });
+const updates: { nlri: string[]; withdrawn: string[]; communities: number[] }[] = [];
+let routerDown: { kind: string; code?: number; subcode?: number } | undefined;
+router.on('down', (d) => (routerDown = { kind: d.kind, code: d.notification?.code, subcode: d.notification?.subcode }));
 router.on('down', () => rib.clear());
 
 function routes(): string[] {
@@ -165,4 +169,35 @@ test('zero endpoints withdraws', { timeout: 10_000 }, async () => {
   await waitFor('withdrawn (no endpoints)', () => !routes().includes('192.0.2.10/32'), 5_000);
   patchSlice('web-1', [{ ip: '10.1.0.1', node: 'n2', ready: true }]);
   await waitFor('announced again', () => routes().includes('192.0.2.10/32'), 5_000);
+});
+
+function setSettings(spec: Record<string, unknown>): void {
+  const cur = api.get(V, 'vipdsettings', 'default')!;
+  api.objects.update(api.resource(V, 'vipdsettings'), '', 'default', { ...cur, spec } as never, '');
+}
+
+test('keepAnnouncingWhenDisconnected: false withdraws while the API server is away', { timeout: 30_000 }, async () => {
+  setSettings({ drainPeriodSec: 0, keepAnnouncingWhenDisconnected: false });
+  await waitFor('settings applied', () => daemon.settings?.keepAnnouncingWhenDisconnected === false, 5_000);
+  await api.stop();
+  await waitFor('withdrawn while disconnected', () => !routes().includes('192.0.2.10/32'), 10_000);
+  assert.equal(router.state, 'Established', 'the session stays up');
+  await api.start();
+  await waitFor('announced again after the watches reconnect', () => routes().includes('192.0.2.10/32'), 15_000);
+});
+
+test('shutdown with drainBehaviour graceful-shutdown: GRACEFUL_SHUTDOWN, wait, withdraw, Cease 6/2', { timeout: 30_000 }, async () => {
+  setSettings({ drainPeriodSec: 1, drainBehaviour: 'graceful-shutdown' });
+  await waitFor('settings applied', () => daemon.settings?.drainBehaviour === 'graceful-shutdown', 5_000);
+  const from = updates.length;
+  const t0 = Date.now();
+  await daemon.shutdown('maintenance');
+  const seen = updates.slice(from);
+  const gshut = seen.findIndex((u) => u.nlri.includes('192.0.2.10/32') && u.communities.includes(0xffff0000));
+  const withdraw = seen.findIndex((u) => u.withdrawn.includes('192.0.2.10/32'));
+  assert.ok(gshut >= 0, 'route re-announced with GRACEFUL_SHUTDOWN (65535:0)');
+  assert.ok(withdraw > gshut, 'then withdrawn');
+  assert.ok(Date.now() - t0 >= 1000, 'after the drain period');
+  await waitFor('session closed', () => routerDown !== undefined, 5_000);
+  assert.deepEqual(routerDown, { kind: 'notification-received', code: 6, subcode: 2 });
 });
