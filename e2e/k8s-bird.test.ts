@@ -90,6 +90,11 @@ function patchNode(name: NodeName, f: (n: Record<string, any>) => void): void {
   api.objects.update(api.resource('v1', 'nodes'), '', name, cur as never, '');
 }
 
+function setNodeReady(name: NodeName, status: 'True' | 'False'): void {
+  const cur = api.get('v1', 'nodes', name)! as Record<string, any>;
+  api.objects.update(api.resource('v1', 'nodes'), '', name, { ...cur, status: { ...cur.status, conditions: [{ type: 'Ready', status }] } } as never, 'status');
+}
+
 function conditionsOf(plural: string, name: string): { type: string; status: string; reason: string }[] {
   return ((api.get(V, plural, name) as { status?: { conditions?: { type: string; status: string; reason: string }[] } })?.status?.conditions) ?? [];
 }
@@ -188,7 +193,30 @@ test('Kubernetes mode against BIRD: every decision row, API server restart, SIGT
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2'], 'n3 cordoned');
     patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), unschedulable: false }));
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'n3 uncordoned');
+    patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), taints: [{ key: 'ToBeDeletedByClusterAutoscaler', value: '1', effect: 'NoSchedule' }] }));
+    await expectCarriers(VIP_CLUSTER, ['n1', 'n2'], 'n3 tainted by the autoscaler');
+    patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), taints: [] }));
+    await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'taint removed');
+    setNodeReady('n1', 'False');
+    await expectCarriers(VIP_CLUSTER, ['n2', 'n3'], 'n1 NotReady');
+    setNodeReady('n1', 'True');
+    await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'n1 Ready again');
     assert.equal((await bird.peers()).filter((p) => p.state === 'Established').length, 3, 'sessions stayed up while drained');
+  });
+
+  await t.test('a BGPPeer change restarts that session only', async () => {
+    const since = async () => new Map((await bird.peers()).map((p) => [p.name, `${p.state}@${p.uptime}`]));
+    const before = await since();
+    const cur = api.get(V, 'bgppeers', 'tor-n2') as Record<string, any>;
+    api.objects.update(api.resource(V, 'bgppeers'), '', 'tor-n2', { ...cur, spec: { ...cur.spec, holdTimeSec: 9, keepaliveSec: 3 } } as never, '');
+    await waitFor(async () => {
+      const now = await since();
+      return now.get('n2') !== before.get('n2') && now.get('n2')!.startsWith('Established@');
+    }, { timeoutMs: 15_000, intervalMs: 100, what: 'n2 session re-established' });
+    const after = await since();
+    assert.equal(after.get('n1'), before.get('n1'), 'n1 session untouched');
+    assert.equal(after.get('n3'), before.get('n3'), 'n3 session untouched');
+    await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'n2 routes back on the new session');
   });
 
   await t.test('shared VIP: the route lives while any Service on it qualifies', async () => {
