@@ -65,7 +65,9 @@ export class HealthMonitor {
     const wanted = new Map(defs.map((d) => [d.name, d]));
     for (const [name, e] of this.entries) {
       const d = wanted.get(name);
-      if (d === undefined || JSON.stringify(d) !== JSON.stringify(e.def)) this.remove(name);
+      if (d === undefined || JSON.stringify({ ...d, vips: [] }) !== JSON.stringify({ ...e.def, vips: [] })) this.remove(name);
+      // Only the VIP list changed (a VIP joined or left a shared check): keep the state and timers.
+      else e.def = d;
     }
     for (const d of defs) if (!this.entries.has(d.name)) this.add(d);
   }

@@ -155,3 +155,26 @@ test('maintenance file drains too; a removed check is forgotten in the metrics',
     rmSync(mfile, { force: true });
   }
 });
+
+test('reload: a VIP joining a shared check keeps the check up (no withdraw); a changed check restarts down', async () => {
+  const flag = join(dir, 'f');
+  writeFileSync(flag, '');
+  const hc = { name: 'svc', kind: 'exec', command: 'sh', args: ['-c', `test -e ${flag}`], intervalMs: 100, fastIntervalMs: 50, rise: 2, fall: 2, holdDownSec: 0 };
+  const mk = (vips: unknown[]) => validateConfig({ localAsn: 65001, routerId: '10.0.0.1', peers: [], vips });
+  const h = harness(mk(['192.0.2.99/32', { prefix: '192.0.2.1/32', healthCheck: hc }]));
+  try {
+    await until('up', () => h.gate.routeOf('svc') === 'announce');
+    const transitions = h.gate.statuses()[0]!.transitions;
+    const next = mk(['192.0.2.99/32', { prefix: '192.0.2.1/32', healthCheck: hc }, { prefix: '2001:db8::1/128', healthCheck: hc }]);
+    h.gate.setConfig(next);
+    assert.equal(h.gate.routeOf('svc'), 'announce');
+    assert.equal(h.gate.attributesFor(next.vips[2]!), next.vips[2]!.attributes);
+    assert.deepEqual(h.gate.statuses()[0]!.vips, ['192.0.2.1/32', '2001:db8::1/128']);
+    assert.equal(h.gate.statuses()[0]!.transitions, transitions);
+    h.gate.setConfig(mk([{ prefix: '192.0.2.1/32', healthCheck: { ...hc, rise: 3 } }]));
+    assert.equal(h.gate.routeOf('svc'), 'withdraw', 'a changed definition starts down again');
+  } finally {
+    h.gate.stop();
+    rmSync(flag, { force: true });
+  }
+});
