@@ -21,9 +21,10 @@ test('node death detected by the hold timer (3 s): loss confined to the dead nod
   const s = summarizeUdp(r.udp);
   assert.ok(s.lost > 0, 'a dead node must cost packets until detection (the measurement can fail)');
   assert.equal(s.lossWindows.length, 1, JSON.stringify(s.lossWindows));
-  // Keepalives every 1 s: the router's hold timer fires 2–3 s after the cut.
-  assert.ok(s.maxLossWindowMs > 1500 && s.maxLossWindowMs < 4500, `loss window ${s.maxLossWindowMs} ms`);
-  assert.ok(r.fibGoneMs > 1500 && r.fibGoneMs < 5000, `FIB updated ${r.fibGoneMs} ms after the cut`);
+  // BIRD jitters its hold timer to 0.75–1 × 3 s from the last message, and the last KEEPALIVE came up to
+  // 1 s before the cut: detection 1.25–3 s after it (measured 1.9 s); a BFD-less 9 s hold would be ~8 s.
+  assert.ok(s.maxLossWindowMs > 1000 && s.maxLossWindowMs < 4500, `loss window ${s.maxLossWindowMs} ms`);
+  assert.ok(r.fibGoneMs > 1000 && r.fibGoneMs < 5000, `FIB updated ${r.fibGoneMs} ms after the cut`);
   // Only the dead node's flows lost packets: the loss started after the cut.
   assert.ok(s.lossWindows[0]!.fromMs >= r.cutAtMs - 5);
   assert.equal(s.duplicates, 0);

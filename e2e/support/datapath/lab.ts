@@ -20,6 +20,9 @@ export const UDP_PORT = 19010;
 export const HTTP_PORT = 19011;
 export const ROUTER_AS = 65001;
 export const NODE_AS = 64600;
+/** Source port of UDP flow 0 (flow f uses FLOW_BASE_PORT + f); inside the client namespace only. */
+export const FLOW_BASE_PORT = 19020;
+export const FLOW_HASH_SEED = 20261121;
 
 export interface DatapathOptions {
   /** Namespace prefix, e.g. 'vdp-e-' (must be the caller's own). */
@@ -90,6 +93,8 @@ export class DatapathLab {
       const rns = await topo.addNamespace('rtr', { forwarding: true });
       // L4 hash: flows differing only in source port spread over the next hops (default hashes L3 only).
       await topo.execIn(rns, 'sysctl', ['-q', '-w', 'net.ipv4.fib_multipath_hash_policy=1', 'net.ipv6.fib_multipath_hash_policy=1']);
+      // A fixed hash seed (Linux ≥ 6.11) with fixed source ports makes the flow → node spread repeatable.
+      await topo.execIn(rns, 'sysctl', ['-q', '-w', `net.ipv4.fib_multipath_hash_seed=${FLOW_HASH_SEED}`], { allowFail: true });
       const cns = await topo.addNamespace('client');
       const cl = await topo.addLink(rns, cns, { v4: '10.99.0.0/30' });
       await topo.execIn(cns, 'ip', ['route', 'add', 'default', 'via', cl.a.v4!]);

@@ -1,7 +1,7 @@
 // Data-path scenarios, shared by the e2e tests (which assert) and bench/datapath.bench.ts (which
 // repeats and reports): each takes a started DatapathLab, drives real traffic through it while doing
 // one thing to the nodes or the router, and returns the raw traffic record plus the router's timeline.
-import { UDP_PORT, HTTP_PORT } from './lab.ts';
+import { UDP_PORT, HTTP_PORT, FLOW_BASE_PORT } from './lab.ts';
 import type { DatapathLab, FibSample } from './lab.ts';
 import { startUdpClient, startHttpClient } from '../traffic/run.ts';
 import type { UdpRecord } from '../traffic/udp-stream.ts';
@@ -24,7 +24,7 @@ export interface StreamOptions {
 
 /** Steady state: UDP stream and HTTP keep-alive load side by side for durationMs. */
 export async function runSteady(lab: DatapathLab, durationMs: number, o: StreamOptions = {}): Promise<{ udp: UdpRecord; http: HttpRecord }> {
-  const udp = await startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: o.flows ?? 24, ratePps: o.ratePps ?? 1000, maxDurationMs: durationMs });
+  const udp = await startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: o.flows ?? 24, ratePps: o.ratePps ?? 1000, maxDurationMs: durationMs, basePort: FLOW_BASE_PORT });
   const http = startHttpClient(lab.topo, lab.client.ns, { target: lab.vip, port: HTTP_PORT, connections: 12, intervalMs: 10, timeoutMs: 2000, maxDurationMs: durationMs, maxRequests: 20_000 });
   const [u, h] = await Promise.all([udp.done(durationMs + 15_000), http.done(durationMs + 15_000)]);
   return { udp: u, http: h };
@@ -43,10 +43,11 @@ export interface TimelineResult {
  * vipd starts again and the test waits for every next hop before the next node.
  */
 export async function runRollingRestart(lab: DatapathLab, o: StreamOptions & { downMs?: number } = {}): Promise<TimelineResult & { fibHadNodeAtExit: string[] }> {
-  const udp = await startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: o.flows ?? 24, ratePps: o.ratePps ?? 600, maxDurationMs: 90_000 });
+  const udp = await startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: o.flows ?? 24, ratePps: o.ratePps ?? 600, maxDurationMs: 90_000, basePort: FLOW_BASE_PORT });
   const fib = lab.sampleFib(10);
   const events: TimelineResult['events'] = [];
   const fibHadNodeAtExit: string[] = [];
+  await sleep(1000); // a steady baseline before the first restart (timeline plots)
   for (const n of lab.nodes) {
     events.push({ atMs: nowMs(), what: `SIGTERM ${n.name}` });
     const code = await n.vipd.stop('SIGTERM', 20_000);
@@ -60,6 +61,7 @@ export async function runRollingRestart(lab: DatapathLab, o: StreamOptions & { d
     await lab.waitNextHops(lab.nodes.length, 20_000);
     events.push({ atMs: nowMs(), what: `${n.name} back` });
   }
+  await sleep(1000);
   const samples = await fib.stop();
   return { udp: await udp.stop(15_000), fib: samples, events, fibHadNodeAtExit };
 }
@@ -68,8 +70,8 @@ export async function runRollingRestart(lab: DatapathLab, o: StreamOptions & { d
  * Node death: n1's link is black-holed, then its vipd SIGKILLed (no FIN, no NOTIFICATION reaches the
  * router), so the router detects it by hold timer or BFD. Returns when the FIB lost n1 (ms after the cut).
  */
-export async function runNodeDeath(lab: DatapathLab, o: StreamOptions = {}): Promise<TimelineResult & { fibGoneMs: number; cutAtMs: number }> {
-  const udp = await startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: o.flows ?? 24, ratePps: o.ratePps ?? 1000, maxDurationMs: 40_000 });
+export async function runNodeDeath(lab: DatapathLab, o: StreamOptions & { revive?: boolean } = {}): Promise<TimelineResult & { fibGoneMs: number; cutAtMs: number }> {
+  const udp = await startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: o.flows ?? 24, ratePps: o.ratePps ?? 1000, maxDurationMs: 40_000, basePort: FLOW_BASE_PORT });
   const fib = lab.sampleFib(10);
   await sleep(500);
   const n = lab.node('n1');
@@ -81,7 +83,14 @@ export async function runNodeDeath(lab: DatapathLab, o: StreamOptions = {}): Pro
   const goneAt = nowMs();
   await sleep(500);
   const samples = await fib.stop();
-  return { udp: await udp.stop(15_000), fib: samples, events: [{ atMs: cutAtMs, what: 'n1 dies' }, { atMs: goneAt, what: 'FIB drops n1' }], fibGoneMs, cutAtMs };
+  const udpRec = await udp.stop(15_000);
+  if (o.revive !== false) {
+    // Bring n1 back (link and vipd) so the same lab can run the scenario again.
+    await cut.restore();
+    await lab.startVipd(n);
+    await lab.waitNextHops(lab.nodes.length, 30_000);
+  }
+  return { udp: udpRec, fib: samples, events: [{ atMs: cutAtMs, what: 'n1 dies' }, { atMs: goneAt, what: 'FIB drops n1' }], fibGoneMs, cutAtMs };
 }
 
 /**
@@ -89,7 +98,7 @@ export async function runNodeDeath(lab: DatapathLab, o: StreamOptions = {}): Pro
  * serving, vipd is away for awayMs, then comes back. Reports whether the router held n1's route stale.
  */
 export async function runGrRestart(lab: DatapathLab, o: StreamOptions & { awayMs?: number } = {}): Promise<TimelineResult & { sawStale: boolean; staleClearedMs: number }> {
-  const udp = await startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: o.flows ?? 24, ratePps: o.ratePps ?? 600, maxDurationMs: 60_000 });
+  const udp = await startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: o.flows ?? 24, ratePps: o.ratePps ?? 600, maxDurationMs: 60_000, basePort: FLOW_BASE_PORT });
   const fib = lab.sampleFib(10);
   const n = lab.node('n1');
   const prefix = `${lab.vip}/32`;

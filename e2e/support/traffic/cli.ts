@@ -1,6 +1,6 @@
 // Data-path traffic: the entry point run inside lab namespaces (`ip netns exec NS node cli.ts …`).
 //   serve --address VIP --udp-port P --http-port Q --node NAME   UDP echo + HTTP server until SIGTERM
-//   udp   --target VIP --port P --flows N --rate PPS --max-ms T --out FILE [--source A] [--drain-ms D]
+//   udp   --target VIP --port P --flows N --rate PPS --max-ms T --out FILE [--source A] [--drain-ms D] [--base-port B]
 //   http  --target VIP --port Q --connections N --interval-ms I --timeout-ms T --max-ms T --max-requests N --out FILE
 // Status lines are JSON on stdout ({"msg":"serving"}, {"msg":"first-echo"}, {"msg":"done"}); clients stop
 // at SIGTERM or their bounds and write their raw record to --out.
@@ -22,7 +22,7 @@ const { values: v } = parseArgs({
   options: {
     address: { type: 'string' }, node: { type: 'string' }, 'udp-port': { type: 'string' }, 'http-port': { type: 'string' },
     target: { type: 'string' }, port: { type: 'string' }, source: { type: 'string' }, flows: { type: 'string' },
-    rate: { type: 'string' }, 'max-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, out: { type: 'string' },
+    rate: { type: 'string' }, 'base-port': { type: 'string' }, 'max-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, out: { type: 'string' },
     connections: { type: 'string' }, 'interval-ms': { type: 'string' }, 'timeout-ms': { type: 'string' }, 'max-requests': { type: 'string' },
   },
 });
@@ -54,6 +54,7 @@ if (cmd === 'serve') {
   const s = await startUdpStream({
     target: str('target'), port: num('port'), flows: num('flows', 8), ratePps: num('rate', 1000),
     maxDurationMs: num('max-ms', 60_000), drainMs: num('drain-ms', 500), ...(v.source === undefined ? {} : { source: v.source }),
+    ...(v['base-port'] === undefined ? {} : { basePort: num('base-port') }),
   });
   void s.firstEcho(60_000).then(() => say('first-echo'), () => undefined);
   onTerm(() => void s.stop());

@@ -39,6 +39,8 @@ export interface UdpClientOptions {
   readonly ratePps: number;
   readonly maxDurationMs: number;
   readonly drainMs?: number;
+  /** Flow f uses source port basePort + f (default: ephemeral). */
+  readonly basePort?: number;
   /** Wait for the first echo before returning (default true). */
   readonly waitFirstEcho?: boolean;
 }
@@ -48,6 +50,7 @@ export async function startUdpClient(topo: Topology, ns: string, o: UdpClientOpt
   const proc = topo.spawnIn(ns, [
     process.execPath, TRAFFIC_CLI, 'udp', '--target', o.target, '--port', String(o.port), '--flows', String(o.flows),
     '--rate', String(o.ratePps), '--max-ms', String(o.maxDurationMs), '--drain-ms', String(o.drainMs ?? 500), '--out', out,
+    ...(o.basePort === undefined ? [] : ['--base-port', String(o.basePort)]),
   ]);
   if (o.waitFirstEcho !== false) {
     await waitFor(() => {

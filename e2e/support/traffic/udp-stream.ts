@@ -51,6 +51,8 @@ export interface UdpStreamOptions {
   readonly source?: string;
   /** Number of flows (sockets, distinct source ports). */
   readonly flows: number;
+  /** Flow f binds source port basePort + f (repeatable ECMP hashing); default ephemeral ports. */
+  readonly basePort?: number;
   /** Packets per second over all flows. */
   readonly ratePps: number;
   /** Hard cap on the stream's length. */
@@ -135,7 +137,7 @@ export async function startUdpStream(o: UdpStreamOptions): Promise<UdpStream> {
     });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
-      s.bind({ port: 0, ...(o.source === undefined ? {} : { address: o.source }) }, () => resolve());
+      s.bind({ port: o.basePort === undefined ? 0 : o.basePort + f, ...(o.source === undefined ? {} : { address: o.source }) }, () => resolve());
     });
     socks.push(s);
   }
