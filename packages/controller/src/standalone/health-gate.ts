@@ -13,6 +13,9 @@ import type { Health } from '../health/state.ts';
 import type { StandaloneConfig, VipConfig } from './config.ts';
 import { degradeAttributes, type VipHealthCheck } from './health-config.ts';
 
+const EDGE_LOG_WINDOW_MS = 10_000;
+const EDGE_LOG_BURST = 5;
+
 /** What the routes of one check look like right now. */
 export type GateRoute = 'announce' | 'announce-gshut' | 'announce-degraded' | 'withdraw';
 
@@ -33,6 +36,10 @@ interface CheckEntry {
   lastOk: boolean | undefined;
   okStreak: number;
   failStreak: number;
+  /** Edge-log rate limit: at most EDGE_LOG_BURST info lines per EDGE_LOG_WINDOW_MS, the rest counted. */
+  edgeWindowStartMs: number;
+  edgeLogsInWindow: number;
+  suppressedEdges: number;
   /** Derived attribute objects per VIP, cached so the speaker sees stable identities. */
   readonly derived: Map<string, { base: RouteAttributes; gshut: RouteAttributes; degraded: RouteAttributes }>;
 }
@@ -79,7 +86,7 @@ export class HealthGate {
       }
     }
     for (const [name, spec] of specs) {
-      if (!this.checks.has(name)) this.checks.set(name, { spec, route: initialRoute(spec), metricState: 'down', lastOk: undefined, okStreak: 0, failStreak: 0, derived: new Map() });
+      if (!this.checks.has(name)) this.checks.set(name, { spec, route: initialRoute(spec), metricState: 'down', lastOk: undefined, okStreak: 0, failStreak: 0, edgeWindowStartMs: 0, edgeLogsInWindow: 0, suppressedEdges: 0, derived: new Map() });
     }
     this.monitor.setChecks([...defs.values()]);
     this.sync();
@@ -148,11 +155,26 @@ export class HealthGate {
       e.failStreak = result.ok ? 0 : e.failStreak + 1;
     }
     this.opts.metrics?.healthCheckResult(name, kind, health.state === 'up' ? 'up' : 'down', result.durationMs / 1000);
-    if (e !== undefined && e.lastOk !== result.ok) {
-      // Edges only: a steady state is one line per change, not one per probe.
-      this.log.info({ check: name, ok: result.ok, detail: result.detail, durationMs: Math.round(result.durationMs), state: health.state, streak: health.streak }, result.ok ? `health check ${name} passing` : `health check ${name} failing`);
+    const now = this.opts.now?.() ?? Date.now();
+    if (e !== undefined && now - e.edgeWindowStartMs >= EDGE_LOG_WINDOW_MS) {
+      e.edgeWindowStartMs = now;
+      e.edgeLogsInWindow = 0;
+    }
+    if (e !== undefined && e.lastOk !== result.ok && e.edgeLogsInWindow < EDGE_LOG_BURST) {
+      // Edges only: a steady state is one line per change, not one per probe; a flapping check at most
+      // EDGE_LOG_BURST lines per window, the next one saying how many edges were not logged.
+      this.log.info(
+        { check: name, ok: result.ok, detail: result.detail, durationMs: Math.round(result.durationMs), state: health.state, streak: health.streak, ...(e.suppressedEdges > 0 ? { suppressedEdges: e.suppressedEdges } : {}) },
+        result.ok ? `health check ${name} passing` : `health check ${name} failing`,
+      );
       e.lastOk = result.ok;
+      e.edgeLogsInWindow++;
+      e.suppressedEdges = 0;
     } else {
+      if (e !== undefined && e.lastOk !== result.ok) {
+        e.lastOk = result.ok;
+        e.suppressedEdges++;
+      }
       this.log.debug({ check: name, ok: result.ok, detail: result.detail, durationMs: Math.round(result.durationMs), state: health.state, streak: health.streak }, 'health check result');
     }
     this.sync();

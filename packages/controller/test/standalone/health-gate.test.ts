@@ -178,3 +178,26 @@ test('reload: a VIP joining a shared check keeps the check up (no withdraw); a c
     rmSync(flag, { force: true });
   }
 });
+
+test('log: a flapping probe logs at most 5 edge lines per 10 s at info; every result at debug', async () => {
+  const lines: Array<{ level: string; msg: string }> = [];
+  const rec = (level: string) => (_o: unknown, msg?: string) => void lines.push({ level, msg: msg ?? '' });
+  const log = { trace: rec('trace'), debug: rec('debug'), info: rec('info'), warn: rec('warn'), error: rec('error'), child: () => log };
+  const toggle = join(dir, 'toggle');
+  // Passes and fails in turn: every result is an edge.
+  const flip = `if [ -e ${toggle} ]; then rm ${toggle}; exit 1; else : > ${toggle}; exit 0; fi`;
+  const gate = new HealthGate({ log, onChange: () => {} });
+  gate.setConfig(validateConfig({
+    localAsn: 65001, routerId: '10.0.0.1', peers: [],
+    vips: [{ prefix: '192.0.2.1/32', healthCheck: { name: 'flappy', kind: 'exec', command: 'sh', args: ['-c', flip], intervalMs: 100, fastIntervalMs: 50, rise: 2, fall: 2 } }],
+  }));
+  try {
+    await until('7 results logged at debug (about 12 probes)', () => lines.filter((l) => l.msg === 'health check result').length >= 7, 8000);
+    const edges = lines.filter((l) => l.level === 'info' && /^health check flappy (passing|failing)$/.test(l.msg));
+    assert.ok(edges.length <= 5, `${edges.length} edge lines`);
+    assert.ok(edges.length >= 2);
+  } finally {
+    gate.stop();
+    rmSync(toggle, { force: true });
+  }
+});
