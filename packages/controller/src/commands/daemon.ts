@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       info: () => ({ version: 'dev', revision: 'unknown', node: nodeName, mode: 'kubernetes', routerId: null, localAsn: null, startedAtMs }),
       peers: () =>
         d.sessionStatus().map((s): PeerStatus => ({
-          address: s.address, port: 179, localAddress: null, description: null, peerAsn: s.asn ?? null, localAsn: 0, peerRouterId: null,
+          address: s.address, port: s.port, localAddress: null, description: null, peerAsn: s.asn ?? null, localAsn: 0, peerRouterId: null,
           state: s.state as SessionStateName, stateSinceMs: s.establishedSinceMs ?? startedAtMs, holdTimeSec: null, keepaliveSec: null,
           capabilities: [], families: s.families, messagesSent: 0, messagesReceived: 0, establishedTransitions: 0,
           prefixes: (['ipv4-unicast', 'ipv6-unicast'] as const).map((family) => ({ family, advertised: s.advertised[family], pending: 0, received: 0 })),

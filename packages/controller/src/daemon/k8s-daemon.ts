@@ -57,7 +57,7 @@ export class K8sDaemon {
   private node: NodeContext | undefined;
   private readonly feeds = new Map<string, PeerFeed>();
   /** BGPPeers selected for this node that are not started, with the reason. */
-  private readonly notStarted = new Map<string, { address: string; problem: string }>();
+  private readonly notStarted = new Map<string, { address: string; port: number; problem: string }>();
   private readonly verdicts = new Map<string, ObjectVerdict>();
   private server: net.Server | undefined;
   private initialized = false;
@@ -207,7 +207,7 @@ export class K8sDaemon {
     for (const p of node.peers) {
       const pw = passwords.get(p.metadata.name);
       if (pw !== undefined && !pw.ok) {
-        this.notStarted.set(p.metadata.name, { address: p.spec.address, problem: pw.problem ?? 'password unavailable' });
+        this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, problem: pw.problem ?? 'password unavailable' });
         continue;
       }
       const routerId = p.spec.routerId ?? nodeRouterId;
@@ -289,7 +289,7 @@ export class K8sDaemon {
   sessionStatus(): FeedStatus[] {
     const out = [...this.feeds.values()].map((f) => f.status());
     for (const [name, n] of this.notStarted) {
-      out.push({ name, address: canonicalIp(n.address) ?? n.address, state: 'Idle', asn: undefined, establishedSinceMs: undefined, families: [],
+      out.push({ name, address: canonicalIp(n.address) ?? n.address, port: n.port, state: 'Idle', asn: undefined, establishedSinceMs: undefined, families: [],
         advertised: { 'ipv4-unicast': 0, 'ipv6-unicast': 0 }, lastError: n.problem, lastErrorAtMs: undefined });
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : 1));

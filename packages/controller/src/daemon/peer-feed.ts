@@ -65,6 +65,7 @@ function exportConfig(p: BgpPeer, learnedAs?: number): PeerExportConfig {
 export interface FeedStatus {
   readonly name: string;
   readonly address: string;
+  readonly port: number;
   readonly state: FsmStateName;
   readonly asn: number | undefined;
   readonly establishedSinceMs: number | undefined;
@@ -222,6 +223,7 @@ export class PeerFeed {
     return {
       name: this.name,
       address: this.address,
+      port: this.peer.spec.port,
       state: this.session.state,
       asn: neg?.peerAs ?? this.peer.spec.asn,
       establishedSinceMs: this.establishedAtMs,

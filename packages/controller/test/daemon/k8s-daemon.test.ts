@@ -5,6 +5,7 @@
 // state object, drain on shutdown. The real-router version is e2e/k8s-bird.test.ts.
 
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { Listener } from '../../../bgp/src/listener.ts';
 import { Session } from '../../../bgp/src/session.ts';
@@ -92,6 +93,7 @@ before(async () => {
   router.start();
   daemon = new K8sDaemon({
     kc: kubeConfigFor(api), nodeName: 'n1', namespace: 'vipd-system', log: noopLogger,
+    listen: { host: NODE_ADDR, port: PORT + 2 },
     eventToWire: (_p, s) => latencies.push(s),
   });
   await daemon.start();
@@ -162,6 +164,39 @@ test('an invalid edit keeps the last valid BGPAdvertisement; a missing Secret ke
     return p !== undefined && p.state === 'Idle' && (p.lastError ?? '').includes('not started');
   }, 5_000);
   assert.equal(daemon.feedList().some((f) => f.name === 'secured'), false);
+});
+
+test('--listen: a passive BGPPeer is reached by the router; unknown addresses get Cease 6/5', { timeout: 20_000 }, async () => {
+  // An address with no BGPPeer: NOTIFICATION Cease / Connection Rejected (RFC 4486 §4), then close.
+  const refused = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const sock = net.connect({ host: NODE_ADDR, port: PORT + 2, localAddress: '127.0.0.7' });
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('close', () => resolve(Buffer.concat(chunks)));
+    sock.on('error', reject);
+    setTimeout(() => sock.destroy(), 5_000).unref();
+  });
+  assert.deepEqual([refused[18], refused[19], refused[20]], [3, 6, 5]);
+
+  api.create(V, 'bgppeers', { metadata: { name: 'passive' }, spec: { address: '127.0.0.6', asn: 65000, localAsn: 65101, passive: true, holdTimeSec: 9, families: ['ipv4-unicast'] } });
+  await waitFor('the passive peer configured', () => daemon.feedList().some((f) => f.name === 'passive'), 5_000);
+  const active = new Session({
+    peerAddress: NODE_ADDR, peerPort: PORT + 2, localAddress: '127.0.0.6',
+    fsm: { localAs: 65000, localBgpId: '10.255.0.2', peerAs: 65101, holdTimeSec: 9, connectRetrySec: 1, families: [{ afi: 1, safi: 1 }] },
+  });
+  const got = new Set<string>();
+  active.on('update', (u) => {
+    for (const p of u.nlri) got.add(`${formatIp(p.addr.slice(0, 4))}/${p.length}`);
+  });
+  active.start();
+  try {
+    await waitFor('passive session Established', () => active.state === 'Established', 10_000);
+    await waitFor('routes over the passive session', () => got.has('192.0.2.10/32'), 5_000);
+  } finally {
+    await active.stop();
+    active.removeAllListeners();
+  }
+  api.objects.delete(api.resource(V, 'bgppeers'), '', 'passive');
 });
 
 test('zero endpoints withdraws', { timeout: 10_000 }, async () => {
