@@ -47,7 +47,7 @@ const session = new Session({
   metrics,
 });
 const sets = [routes(1), routes(2)];
-speaker.setDesired(sets[0]!);
+await speaker.setDesired(sets[0]!);
 const up = new Promise<void>((resolve) => {
   session.on('established', (info) => {
     speaker.peerUp(peer!, linkInfoFromNegotiated(info.negotiated, info.localAddress), { write: (m) => session.sendChunks(m) });
@@ -73,7 +73,7 @@ const lagTimer = setInterval(() => {
 const started = performance.now();
 let passes = 0;
 while (performance.now() - started < Number(durationText)) {
-  speaker.setDesired(sets[++passes % 2]!);
+  void speaker.setDesired(sets[++passes % 2]!);
   await new Promise((r) => setTimeout(r, Number(periodText)));
 }
 await speaker.idle();
