@@ -40,6 +40,8 @@ export interface DatapathOptions {
   readonly gracefulRestartSec?: number;
   /** vipd's SIGTERM drain. */
   readonly drain?: { readonly mode: 'withdraw' | 'graceful-shutdown'; readonly periodSec: number };
+  /** Which vipd the nodes run: `vipd run` (default, started by start()) or `vipd daemon` (see k8s.ts). */
+  readonly daemon?: 'standalone' | 'kubernetes';
   /** Extra `vipd run` arguments (e.g. ['--graceful-restart-stop']). */
   readonly vipdArgs?: readonly string[];
   /** Router lowers LOCAL_PREF of GRACEFUL_SHUTDOWN routes (RFC 8326); default true. */
@@ -131,8 +133,14 @@ export class DatapathLab {
   async start(): Promise<void> {
     await this.router.start();
     await Promise.all(this.nodes.map((n) => this.startServer(n)));
+    if (this.opts.daemon === 'kubernetes') return;
     await Promise.all(this.nodes.map((n) => this.startVipd(n)));
     await this.waitNextHops(this.nodes.length, 30_000);
+  }
+
+  /** Stops the node's server (SIGTERM): from then on the node answers nothing on the VIP's ports. */
+  async stopServer(n: DatapathNode): Promise<void> {
+    await n.server?.stop(2000);
   }
 
   /** (Re)starts vipd on a node with the lab's arguments; resolves when it logs that it runs. */
