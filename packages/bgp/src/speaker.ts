@@ -318,6 +318,17 @@ export class Speaker {
     });
   }
 
+  /** Peers this prefix is currently announced to (it is in their Adj-RIB-Out), for the status API. */
+  advertisedTo(prefix: string): string[] {
+    let key: string;
+    try {
+      key = parseIpPrefix(prefix).key;
+    } catch {
+      return [];
+    }
+    return [...this.peers.entries()].filter(([, p]) => p.rib.sent.has(key)).map(([id]) => id);
+  }
+
   get desiredCount(): number {
     return this.desired.size;
   }

@@ -110,7 +110,7 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
             (v): RouteStatus => ({
               prefix: v.prefix,
               family: v.prefix.includes(':') ? 'ipv6-unicast' : 'ipv4-unicast',
-              peers: [],
+              peers: daemon.speaker.advertisedTo(v.prefix),
               pendingPeers: [],
               attributes: {
                 origin: (['igp', 'egp', 'incomplete'] as const)[v.attributes.origin ?? 0]!,

@@ -10,7 +10,7 @@ import type { Session } from '../../../bgp/src/session.ts';
 import type { Negotiated } from '../../../bgp/src/fsm/negotiate.ts';
 import type { DownReason } from '../../../bgp/src/fsm/types.ts';
 import { familyOf } from '../../../bgp/src/speaker-encoder.ts';
-import { describeNotification } from '../../../bgp/src/wire/errors.ts';
+import { NOTIFICATION_NAMES } from '../../../bgp/src/wire/constants.ts';
 import { decodeShutdownCommunication, hasShutdownCommunication } from '../../../bgp/src/wire/notification.ts';
 
 export interface PeerLastError {
@@ -52,6 +52,14 @@ export function negotiatedCapabilities(n: Negotiated): string[] {
   if (n.localGracefulRestart && n.peerGracefulRestart !== undefined) caps.push('graceful-restart');
   if (n.hardReset) caps.push('graceful-restart-notification');
   return caps;
+}
+
+/** "Cease / Administrative Shutdown" (the status CLI appends "(code/subcode)" itself). */
+function notificationName(code: number, subcode: number): string {
+  const entry = NOTIFICATION_NAMES[code];
+  if (entry === undefined) return 'NOTIFICATION';
+  const sub = entry.subcodes[subcode];
+  return sub === undefined ? entry.name : `${entry.name} / ${sub}`;
 }
 
 export class PeerDetailsTracker {
@@ -110,7 +118,7 @@ export class PeerDetailsTracker {
       direction: reason.kind === 'notification-sent' ? 'sent' : 'received',
       code: n.code,
       subcode: n.subcode,
-      name: describeNotification(n.code, n.subcode),
+      name: notificationName(n.code, n.subcode),
       message,
       atMs: Date.now(),
     };
