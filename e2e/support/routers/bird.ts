@@ -59,6 +59,11 @@ export class BirdRouter extends RouterBase {
     if (bfd) {
       lines.push('protocol bfd {', '  interface "*" {');
       lines.push(`    min rx interval ${bfd.intervalMs} ms; min tx interval ${bfd.intervalMs} ms; multiplier ${bfd.multiplier};`);
+      const auth = s.neighbors.map((n) => (typeof n.bfd === 'object' ? n.bfd.auth : undefined)).find((a) => a !== undefined);
+      if (auth) {
+        const kind = { simple: 'simple', 'keyed-sha1': 'keyed sha1', 'meticulous-keyed-sha1': 'meticulous keyed sha1' }[auth.type];
+        lines.push(`    authentication ${kind};`, `    password "${auth.password.replace(/"/g, '\\"')}" { id ${auth.keyId}; };`);
+      }
       lines.push('  };', '}');
     }
     for (const n of s.neighbors) lines.push(...this.bgpProtocol(n));

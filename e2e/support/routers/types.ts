@@ -36,7 +36,12 @@ export interface NeighborSpec {
   /** TCP MD5 password (RFC 2385). */
   readonly password?: string;
   /** BFD for this session (BIRD `protocol bfd`, FRR bfdd). */
-  readonly bfd?: boolean | { readonly intervalMs?: number; readonly multiplier?: number };
+  readonly bfd?: boolean | {
+    readonly intervalMs?: number;
+    readonly multiplier?: number;
+    /** BFD authentication (BIRD only: FRR 8.4 bfdd has none). */
+    readonly auth?: { readonly type: 'simple' | 'keyed-sha1' | 'meticulous-keyed-sha1'; readonly keyId: number; readonly password: string };
+  };
   /** eBGP multihop TTL. */
   readonly multihop?: number;
   /** GTSM (RFC 5082): FRR `neighbor X ttl-security hops N`, BIRD `ttl security`. */

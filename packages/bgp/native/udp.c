@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -95,7 +98,8 @@ static napi_value udp_socket(napi_env env, napi_callback_info info) {
   }
   int bound = port;
   if (port != 0) {
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* No SO_REUSEADDR: a second BFD listener on the same address and port would silently take half
+     * of the datagrams; EADDRINUSE is the honest answer. */
     if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
       int err = errno;
       close(fd);
@@ -253,12 +257,32 @@ static napi_value poll_readable(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * raiseThreadPriority() → "rr" | "nice" | "none": makes the calling thread (the BFD worker) win the CPU
+ * over route work and other processes. SCHED_RR priority 10 when allowed (root / CAP_SYS_NICE), else
+ * nice −10 for this thread only, else nothing. The worker sleeps in poll() almost all the time, so
+ * this costs nothing; the kernel's RT throttling still bounds a runaway loop.
+ */
+static napi_value raise_thread_priority(napi_env env, napi_callback_info info) {
+  (void)info;
+  const char *got = "none";
+  struct sched_param sp;
+  memset(&sp, 0, sizeof sp);
+  sp.sched_priority = 10;
+  if (sched_setscheduler(0, SCHED_RR, &sp) == 0) got = "rr";
+  else if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), -10) == 0) got = "nice";
+  napi_value out;
+  napi_create_string_utf8(env, got, NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 void udp_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"udpSocket", NULL, udp_socket, NULL, NULL, NULL, napi_default, NULL},
       {"udpSend", NULL, udp_send, NULL, NULL, NULL, napi_default, NULL},
       {"udpRecv", NULL, udp_recv, NULL, NULL, NULL, napi_default, NULL},
       {"pollReadable", NULL, poll_readable, NULL, NULL, NULL, napi_default, NULL},
+      {"raiseThreadPriority", NULL, raise_thread_priority, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -3,9 +3,11 @@
 // "tx" and "detect" timers the actions name and feeds their expiry back as events; `rand` in [0, 1)
 // drives the §6.8.7 jitter so tables can pin it. Covers discriminators (§6.8.1), timer negotiation
 // (§6.8.2–6.8.4), the poll/final sequence for parameter changes (§6.5, §6.8.3), reception (§6.8.6),
-// transmission (§6.8.7) and AdminDown (§6.8.16). No demand mode, no echo, no authentication (packets
-// with the A bit are discarded, §6.8.6).
+// transmission (§6.8.7), AdminDown (§6.8.16) and authentication (§6.7: simple password, keyed and
+// meticulous keyed SHA1 via auth.ts; without it, packets with the A bit are discarded). No demand
+// mode, no echo.
 
+import { checkAuthConfig, signBfdPacket, verifyBfdPacket, type AuthRxState, type BfdAuthConfig } from './auth.ts';
 import { BfdDiag, type BfdPacket, type BfdStateName } from './packet.ts';
 
 /** One second: the floor for DesiredMinTxInterval while the session is not Up (RFC 5880 §6.8.3). */
@@ -44,6 +46,14 @@ export interface BfdSession {
   readonly armedTxUs: number;
   /** Passive role: send nothing until the remote discriminator is known (§6.1, §6.8.7). */
   readonly passive: boolean;
+  /** §6.7 authentication, when configured. */
+  readonly auth?: BfdAuthConfig;
+  /** bfd.XmitAuthSeq: incremented for every packet sent (required for meticulous, allowed for keyed). */
+  readonly xmitAuthSeq: number;
+  /** bfd.RcvAuthSeq / bfd.AuthSeqKnown. */
+  readonly rxAuth: AuthRxState;
+  /** Detection times passed without a packet: AuthSeqKnown resets after two (§6.8.1). */
+  readonly quietDetects: number;
 }
 
 export type BfdEvent =
@@ -84,8 +94,12 @@ export function checkTimers(t: BfdTimers): void {
 }
 
 /** §6.8.1 initial values: Down, RemoteDiscr 0, RemoteMinRxInterval 1, slow transmission. */
-export function initialBfdSession(localDiscr: number, cfg: BfdTimers, passive = false): BfdSession {
+export function initialBfdSession(localDiscr: number, cfg: BfdTimers, passive = false, auth?: BfdAuthConfig, xmitAuthSeq = 0): BfdSession {
   checkTimers(cfg);
+  if (auth !== undefined) {
+    const bad = checkAuthConfig(auth);
+    if (bad !== undefined) throw new BfdConfigError(`BFD authentication: ${bad}`);
+  }
   // §6.8.1: bfd.LocalDiscr MUST be nonzero and unique.
   if (!Number.isInteger(localDiscr) || localDiscr < 1 || localDiscr > 0xffffffff) throw new BfdConfigError('local discriminator must be 1..2^32-1');
   const tx = Math.max(cfg.desiredMinTxUs, SLOW_TX_US);
@@ -93,6 +107,7 @@ export function initialBfdSession(localDiscr: number, cfg: BfdTimers, passive = 
     state: 'Down', localDiscr, remoteDiscr: 0, localDiag: BfdDiag.NONE, remoteState: 'Down', remoteMinRxUs: 1,
     remoteDesiredMinTxUs: 0, remoteDetectMult: 0, cfg, advertisedTxUs: tx, advertisedRxUs: cfg.requiredMinRxUs,
     txInUseUs: tx, rxInUseUs: cfg.requiredMinRxUs, polling: false, armedTxUs: 0, passive,
+    ...(auth === undefined ? {} : { auth }), xmitAuthSeq: xmitAuthSeq >>> 0, rxAuth: { known: false, seq: 0 }, quietDetects: 0,
   };
 }
 
@@ -120,6 +135,17 @@ function controlPacket(s: BfdSession, final = false): BfdPacket {
     multipoint: false, detectMult: s.cfg.detectMult, myDiscriminator: s.localDiscr, yourDiscriminator: s.remoteDiscr,
     desiredMinTxUs: s.advertisedTxUs, requiredMinRxUs: s.advertisedRxUs, requiredMinEchoRxUs: 0,
   };
+}
+
+/** Pushes a send action (signed when authentication is on) and advances bfd.XmitAuthSeq. */
+function emit(s: BfdSession, acts: BfdAction[], final = false): BfdSession {
+  const p = controlPacket(s, final);
+  if (s.auth === undefined) {
+    acts.push({ type: 'send', packet: p });
+    return s;
+  }
+  acts.push({ type: 'send', packet: signBfdPacket(p, s.auth, s.xmitAuthSeq) });
+  return { ...s, xmitAuthSeq: (s.xmitAuthSeq + 1) >>> 0 };
 }
 
 function mayTransmit(s: BfdSession): boolean {
@@ -158,8 +184,7 @@ function goState(s: BfdSession, to: BfdStateName, diag: number, acts: BfdAction[
 /** Sends now when allowed and (re-)arms the tx timer at the current interval. */
 function sendAndArm(s: BfdSession, acts: BfdAction[], rand: number): BfdSession {
   if (!mayTransmit(s)) return s;
-  acts.push({ type: 'send', packet: controlPacket(s) });
-  return armTx(s, acts, rand);
+  return armTx(emit(s, acts), acts, rand);
 }
 
 function armTx(s: BfdSession, acts: BfdAction[], rand: number): BfdSession {
@@ -172,9 +197,19 @@ function armTx(s: BfdSession, acts: BfdAction[], rand: number): BfdSession {
   return { ...s, armedTxUs: iv };
 }
 
-function receive(s0: BfdSession, p: BfdPacket, acts: BfdAction[], rand: number): BfdSession {
-  // §6.8.6: "If the A bit is set and no authentication is in use ... MUST be discarded."
-  if (p.auth !== undefined) return discard(s0, acts, 'auth');
+function receive(s00: BfdSession, p: BfdPacket, acts: BfdAction[], rand: number): BfdSession {
+  let s0 = s00;
+  if (s0.auth === undefined) {
+    // §6.8.6: "If the A bit is set and no authentication is in use ... MUST be discarded."
+    if (p.auth !== undefined) return discard(s0, acts, 'auth');
+  } else {
+    // §6.8.6: "If the A bit is clear and authentication is in use, the packet MUST be discarded";
+    // otherwise it must pass §6.7 (key, digest, sequence window).
+    const v = verifyBfdPacket(p, s0.auth, s0.rxAuth);
+    if (!v.ok) return discard(s0, acts, 'auth');
+    s0 = { ...s0, rxAuth: v.rx };
+  }
+  s0 = { ...s0, quietDetects: 0 };
   // §6.8.6: a nonzero Your Discriminator must select this session.
   if (p.yourDiscriminator !== 0 && p.yourDiscriminator !== s0.localDiscr) return discard(s0, acts, 'your-discriminator');
   // §6.8.6: "If the Your Discriminator field is zero and the State field is not Down or AdminDown,
@@ -207,7 +242,7 @@ function receive(s0: BfdSession, p: BfdPacket, acts: BfdAction[], rand: number):
   if (p.poll) {
     // §6.8.6: "If the Poll (P) bit is set, send a BFD Control packet to the remote system with the
     // Poll (P) bit clear, and the Final (F) bit set" — as soon as practicable (§6.8.7).
-    acts.push({ type: 'send', packet: controlPacket(s, true) });
+    s = emit(s, acts, true);
   }
   const iv = txIntervalUs(s);
   if (s.state !== before || wasSilent || (s.polling && !s0.polling)) {
@@ -239,9 +274,15 @@ export function stepBfd(s: BfdSession, ev: BfdEvent, rand: number): BfdStepResul
       break;
     case 'detect-timer':
       // §6.8.4: no valid packet for a Detection Time in Init or Up → Down, diag 1. §6.8.1: RemoteDiscr → 0.
-      n = { ...s, remoteDiscr: 0, remoteState: 'Down' };
+      n = { ...s, remoteDiscr: 0, remoteState: 'Down', quietDetects: s.quietDetects + 1 };
       if (s.state === 'Init' || s.state === 'Up') n = goState(n, 'Down', BfdDiag.CONTROL_DETECTION_EXPIRED, acts);
-      acts.push({ type: 'disarm', timer: 'detect' });
+      if (n.auth !== undefined && n.rxAuth.known && n.quietDetects >= 2) n = { ...n, rxAuth: { known: false, seq: 0 } };
+      if (n.auth !== undefined && n.rxAuth.known && detectionTimeUs(n) > 0) {
+        // §6.8.1: AuthSeqKnown resets after two detection times without a packet; count the second.
+        acts.push({ type: 'arm', timer: 'detect', ms: detectionTimeUs(n) / 1000 });
+      } else {
+        acts.push({ type: 'disarm', timer: 'detect' });
+      }
       n = armTx(n, acts, rand);
       break;
     case 'admin-down':

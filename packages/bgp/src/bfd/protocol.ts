@@ -1,6 +1,7 @@
 // Messages between the BFD service (main thread, service.ts) and the BFD worker thread (worker.ts).
 // Plain structured-clone data only.
 
+import type { BfdAuthConfig } from './auth.ts';
 import type { BfdTimers } from './fsm.ts';
 import type { BfdStateName } from './packet.ts';
 
@@ -18,6 +19,8 @@ export interface BfdPeerSpec {
   readonly maxHops?: number;
   readonly timers: BfdTimers;
   readonly passive?: boolean;
+  /** RFC 5880 §6.7 authentication (simple password, keyed / meticulous keyed SHA1). */
+  readonly auth?: BfdAuthConfig;
   /** Tests on loopback: our receive port and the peer's (default 3784 / 4784). */
   readonly listenPort?: number;
   readonly peerPort?: number;
@@ -58,7 +61,7 @@ export interface BfdSessionSnapshot {
 }
 
 export type FromWorker =
-  | { readonly type: 'ready' }
+  | { readonly type: 'ready'; readonly priority: 'rr' | 'nice' | 'none' }
   | { readonly type: 'state'; readonly id: string; readonly from: BfdStateName; readonly to: BfdStateName; readonly diag: number; readonly atMs: number }
   | { readonly type: 'error'; readonly id: string; readonly code: string; readonly message: string }
   | { readonly type: 'snapshot'; readonly reqId: number; readonly sessions: readonly BfdSessionSnapshot[] };

@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { noopLogger, type Logger } from '../observe.ts';
 import type { BfdTimers } from './fsm.ts';
-import { checkTimers } from './fsm.ts';
+import { BfdConfigError, checkTimers } from './fsm.ts';
+import { checkAuthConfig } from './auth.ts';
 import type { BfdStateName } from './packet.ts';
 import type { BfdPeerSpec, BfdSessionSnapshot, FromWorker, ToWorker } from './protocol.ts';
 import { loadUdpAddon } from './udp.ts';
@@ -39,6 +40,8 @@ export class BfdService extends EventEmitter<BfdServiceEvents> {
   private nextReq = 1;
   private closed = false;
   readonly ready: Promise<void>;
+  /** Scheduling the worker thread got: SCHED_RR, nice −10, or none (known once `ready` resolves). */
+  priority: 'rr' | 'nice' | 'none' = 'none';
 
   /** Throws BfdUnavailableError when the native addon (needed for TTL 255 and the TTL check) is missing. */
   constructor(opts: { logger?: Logger } = {}) {
@@ -56,6 +59,10 @@ export class BfdService extends EventEmitter<BfdServiceEvents> {
       this.port.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           this.worker.off('error', onErr);
+          this.priority = m.priority;
+          this.log.info({ priority: m.priority }, m.priority === 'none'
+            ? 'BFD worker runs at normal priority (no CAP_SYS_NICE): heavy CPU load can delay its timers'
+            : 'BFD worker thread runs at raised scheduling priority');
           resolve();
         } else this.onMessage(m);
       });
@@ -99,6 +106,8 @@ export class BfdService extends EventEmitter<BfdServiceEvents> {
 
   addPeer(spec: BfdPeerSpec): void {
     checkTimers(spec.timers);
+    const bad = spec.auth === undefined ? undefined : checkAuthConfig(spec.auth);
+    if (bad !== undefined) throw new BfdConfigError(`BFD authentication: ${bad}`);
     this.states.set(spec.id, 'Down');
     this.send({ type: 'add', spec });
   }

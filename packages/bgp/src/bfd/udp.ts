@@ -17,6 +17,8 @@ export interface UdpAddon {
   udpSend(fd: number, address: string, port: number, data: Buffer): boolean;
   udpRecv(fd: number): UdpDatagram | null;
   pollReadable(fds: readonly number[], timeoutMs: number): number[];
+  /** SCHED_RR for the calling thread, else nice −10 for it, else nothing. */
+  raiseThreadPriority?(): 'rr' | 'nice' | 'none';
   closeFd(fd: number): void;
 }
 

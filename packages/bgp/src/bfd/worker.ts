@@ -74,7 +74,8 @@ function add(spec: BfdPeerSpec): void {
     return;
   }
   const e: Entry = {
-    spec, fsm: initialBfdSession(newDiscriminator(), spec.timers, spec.passive === true), txFd, rxKey,
+    // §6.8.1: bfd.XmitAuthSeq starts at a random value.
+    spec, fsm: initialBfdSession(newDiscriminator(), spec.timers, spec.passive === true, spec.auth, randomInt(0, 0xffffffff)), txFd, rxKey,
     peerPort: spec.peerPort ?? (spec.multihop ? BFD_PORT_MULTI_HOP : BFD_PORT_SINGLE_HOP),
     txDue: undefined, detectDue: undefined, sent: 0, received: 0, droppedTtl: 0, discarded: 0, ups: 0, downs: 0, latenessMaxMs: 0, sendErrors: 0,
   };
@@ -205,7 +206,9 @@ function control(m: ToWorker): void {
   }
 }
 
-post({ type: 'ready' });
+// Other processes and V8's helpers compete for the same cores: ask the scheduler to run this thread
+// first when its timer or a packet is due (it sleeps in poll() the rest of the time).
+post({ type: 'ready', priority: addon.raiseThreadPriority?.() ?? 'none' });
 while (running) {
   for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) control(m.message as ToWorker);
   if (!running) break;

@@ -1,8 +1,10 @@
 // BFD timers hold under route work (issue 8): two BFD services at 100 ms × 3 over loopback (ports
-// 18911/18912) stay Up while the main thread churns 100,000 routes through the real Speaker and codec
-// encoder for ~4 s. The test also measures the main thread's longest stall and requires it to exceed
-// the 300 ms detection time — so a BFD running on the main thread would have gone Down here, and the
-// test proves the worker design rather than passing on an idle machine.
+// 18911/18912) stay Up while the main thread churns 100,000 routes for ~4 s: each round builds a new
+// 100k desired set, encodes the whole table at once with the codec (packUpdates, synchronous) and
+// hands the set to the real Speaker (which yields as it goes). The test also measures the main
+// thread's longest stall and requires it to exceed the 300 ms detection time — so a BFD running on
+// the main thread would have gone Down here, and the test proves the worker design rather than
+// passing on an idle machine.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BfdService, type BfdStateEvent } from '../../src/bfd/service.ts';
@@ -10,8 +12,11 @@ import { Speaker } from '../../src/speaker.ts';
 import { codecEncoder } from '../../src/speaker-wire.ts';
 import type { RouteAttributes } from '../../src/export-policy.ts';
 import type { PeerLinkInfo } from '../../src/export-policy.ts';
+import { packUpdates } from '../../src/wire/pack.ts';
+import type { Prefix } from '../../src/wire/types.ts';
 
 const T100 = { desiredMinTxUs: 100_000, requiredMinRxUs: 100_000, detectMult: 3 };
+const CTX = { fourOctetAs: true, extendedMessage: false, addPathSend: new Set<string>() };
 const COUNT = 100_000;
 const services: BfdService[] = [];
 after(async () => {
@@ -64,9 +69,19 @@ test('BFD 100 ms × 3 stays Up while 100k routes churn on the main thread', asyn
   let rounds = 0;
   try {
     while (Date.now() < end && rounds < 40) {
-      // Two full replacements back to back without yielding: the kind of burst a reconcile can cause.
-      speaker.setDesired(routes(rounds++));
-      speaker.setDesired(routes(rounds++));
+      // A burst the event loop cannot interleave: build two full sets and encode the whole table at once.
+      const a = routes(rounds++);
+      const b = routes(rounds++);
+      for (const set of [a, b]) {
+        const prefixes: Prefix[] = [];
+        for (const k of set.keys()) {
+          const [ip, len] = k.split('/');
+          prefixes.push({ afi: 1, length: Number(len), addr: Uint8Array.from(ip!.split('.').map(Number)) });
+        }
+        bytes += packUpdates(prefixes, { origin: 0, asPath: [{ type: 2, asns: [65001] }], nextHop: '10.0.0.1' }, CTX).reduce((n, m) => n + m.length, 0);
+      }
+      void speaker.setDesired(a);
+      void speaker.setDesired(b);
       await speaker.idle();
       await new Promise((r) => setImmediate(r));
     }
@@ -81,8 +96,10 @@ test('BFD 100 ms × 3 stays Up while 100k routes churn on the main thread', asyn
   assert.equal(sa!.state, 'Up');
   assert.equal(sb!.state, 'Up');
   assert.equal(sa!.downTransitions + sb!.downTransitions, 0);
-  // Worker timers: the worst tx delay (measured ~40–110 ms on 2 shared cores while the main thread and
-  // V8's GC helpers saturate them) stays below the 300 ms detection time with a margin.
-  assert.ok(sa!.txLatenessMaxMs < 200 && sb!.txLatenessMaxMs < 200, `tx lateness ${sa!.txLatenessMaxMs} / ${sb!.txLatenessMaxMs} ms`);
-  console.log(JSON.stringify({ before, rounds, bytes, maxStallMs: Math.round(maxStallMs), txLatenessMaxMs: [sa!.txLatenessMaxMs, sb!.txLatenessMaxMs] }));
+  // Worker timers: with the raised scheduling priority (SCHED_RR as root) the worst tx delay is a few
+  // ms even at load average 8 on 2 cores; at normal priority it was 40–120 ms and, under heavy load from
+  // other processes, occasionally past the detection time.
+  const bound = a.priority === 'none' ? 200 : 60;
+  assert.ok(sa!.txLatenessMaxMs < bound && sb!.txLatenessMaxMs < bound, `tx lateness ${sa!.txLatenessMaxMs} / ${sb!.txLatenessMaxMs} ms`);
+  console.log(JSON.stringify({ priority: a.priority, before, rounds, bytes, maxStallMs: Math.round(maxStallMs), txLatenessMaxMs: [sa!.txLatenessMaxMs, sb!.txLatenessMaxMs] }));
 });

@@ -65,6 +65,8 @@ export interface BfdTimersConfig {
 export interface PeerBfdConfig extends BfdTimersConfig {
   /** Profile the timers came from ('inline' when given on the peer). */
   readonly profile: string;
+  /** RFC 5880 §6.7 authentication; the key is redacted like TCP-MD5 keys. */
+  readonly auth?: { readonly type: 'simple' | 'keyed-sha1' | 'meticulous-keyed-sha1'; readonly keyId: number; readonly key: Md5Secret };
   /** RFC 5883 multihop (UDP 4784); default: true when multihopTtl > 1. */
   readonly multihop: boolean;
 }
@@ -273,14 +275,32 @@ function parsePeerBfd(v: V, raw: unknown, path: string, profiles: Readonly<Recor
   if (raw === undefined || raw === null || raw === false) return undefined;
   const multihopDefault = multihopTtl > 1;
   if (raw === true) return { ...DEFAULT_BFD_PROFILE, profile: 'default', multihop: multihopDefault };
-  const o = v.obj(raw, path, ['profile', 'minTxMs', 'minRxMs', 'multiplier', 'multihop']);
+  const o = v.obj(raw, path, ['profile', 'minTxMs', 'minRxMs', 'multiplier', 'multihop', 'auth']);
   if (o === undefined) return undefined;
+  let auth: PeerBfdConfig['auth'];
+  if (o.auth !== undefined && o.auth !== null) {
+    const ap = join(path, 'auth');
+    const ao = v.obj(o.auth, ap, ['type', 'keyId', 'password', 'passwordFile']);
+    if (ao !== undefined) {
+      const type = v.str(ao, 'type', ap, true);
+      const types = ['simple', 'keyed-sha1', 'meticulous-keyed-sha1'];
+      if (type !== undefined && !types.includes(type)) v.bad(join(ap, 'type'), `must be one of ${types.join(', ')}`);
+      const keyId = v.int(ao, 'keyId', ap, 0, 255, 1);
+      const key = parseSecret(v, ao, ap);
+      if (key === undefined && ao.password === undefined && ao.passwordFile === undefined) v.bad(join(ap, 'password'), 'is required');
+      // RFC 5880 §4.2: passwords are 1..16 bytes; §4.4: SHA1 keys up to 20 bytes.
+      if (key !== undefined && key.bytes().length > (type === 'simple' ? 16 : 20)) v.bad(join(ap, 'password'), `must be at most ${type === 'simple' ? 16 : 20} bytes`);
+      if (type !== undefined && types.includes(type) && keyId !== undefined && key !== undefined) {
+        auth = { type: type as NonNullable<PeerBfdConfig['auth']>['type'], keyId, key };
+      }
+    }
+  }
   const name = v.str(o, 'profile', path, false);
   const base = name === undefined ? DEFAULT_BFD_PROFILE : profiles[name];
   if (name !== undefined && base === undefined) return v.bad(join(path, 'profile'), `no BFD profile named ${name} in bfdProfiles`);
   const inline = o.minTxMs !== undefined || o.minRxMs !== undefined || o.multiplier !== undefined;
   const timers = parseBfdTimers(v, o, path, base ?? DEFAULT_BFD_PROFILE);
-  return { ...timers, profile: inline ? 'inline' : name ?? 'default', multihop: v.bool(o, 'multihop', path, multihopDefault) };
+  return { ...timers, profile: inline ? 'inline' : name ?? 'default', multihop: v.bool(o, 'multihop', path, multihopDefault), ...(auth === undefined ? {} : { auth }) };
 }
 
 function parsePeer(v: V, raw: unknown, path: string, profiles: Readonly<Record<string, BfdTimersConfig>> = { default: DEFAULT_BFD_PROFILE }): PeerConfig | undefined {

@@ -175,9 +175,10 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
           id: peer.address, peerAddress: peer.address, localAddress, multihop: peer.bfd.multihop,
           ...(peer.bfd.multihop ? { maxHops: peer.ttlSecurityHops ?? peer.multihopTtl } : {}),
           timers: { desiredMinTxUs: peer.bfd.minTxMs * 1000, requiredMinRxUs: peer.bfd.minRxMs * 1000, detectMult: peer.bfd.multiplier },
+          ...(peer.bfd.auth === undefined ? {} : { auth: { type: peer.bfd.auth.type, keyId: peer.bfd.auth.keyId, key: peer.bfd.auth.key.bytes() } }),
           ...(opts.bfdPorts === undefined ? {} : { listenPort: opts.bfdPorts.listen, peerPort: opts.bfdPorts.peer }),
         });
-        plog.info({ profile: peer.bfd.profile, minTxMs: peer.bfd.minTxMs, minRxMs: peer.bfd.minRxMs, multiplier: peer.bfd.multiplier, localAddress }, 'BFD session started');
+        plog.info({ profile: peer.bfd.profile, auth: peer.bfd.auth?.type ?? 'none', minTxMs: peer.bfd.minTxMs, minRxMs: peer.bfd.minRxMs, multiplier: peer.bfd.multiplier, localAddress }, 'BFD session started');
       };
       if (peer.bfd !== undefined) {
         bfdService(); // BfdUnavailableError here, at start, when the addon is missing
