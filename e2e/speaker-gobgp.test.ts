@@ -1,5 +1,6 @@
 // vipd standalone against a real GoBGP 3 in a network namespace, asserting on GoBGP's own view
-// (`gobgp -j`): IPv4 session (vipd active, GR helper) and IPv6 session (vipd passive: GoBGP connects).
+// (`gobgp -j`): r1 with an IPv4 session (vipd active, GR helper) and an IPv6 session (vipd passive:
+// GoBGP connects); r2 on an IPv6-only link taking IPv4 VIPs with extended next hop (RFC 8950).
 // GoBGP is RIB-only here and its `softresetin` sends no ROUTE-REFRESH (see the driver), so route
 // refresh is proven against BIRD, FRR and ExaBGP. vipd runs with a 4-byte local AS (4200000001).
 
@@ -43,6 +44,7 @@ class GobgpTestRouter extends GobgpRouter {
 
 let lab: SpeakerLab;
 let r1: GobgpTestRouter;
+let r2: GobgpTestRouter;
 let vipd: VipdProcess;
 let peers: Record<string, unknown>[];
 
@@ -50,8 +52,9 @@ const has = (rs: RouteView[], prefixes: readonly string[]) => prefixes.every((p)
 const lacks = (rs: RouteView[], prefixes: readonly string[]) => prefixes.every((p) => !rs.some((r) => r.prefix === p));
 
 before(async () => {
-  lab = await createSpeakerLab('vsp-g-', [{ name: 'r1' }]);
+  lab = await createSpeakerLab('vsp-g-', [{ name: 'r1' }, { name: 'r2', v6only: true }]);
   const l1 = lab.routers.get('r1')!.link;
+  const l2 = lab.routers.get('r2')!.link;
   r1 = new GobgpTestRouter(lab.topo, {
     ns: lab.routers.get('r1')!.ns,
     routerId: '10.0.1.1',
@@ -62,10 +65,18 @@ before(async () => {
       { address: l1.b.v6!, remoteAs: VIPD_AS, families: ['ipv6'] },
     ],
   });
-  await r1.start();
+  r2 = new GobgpTestRouter(lab.topo, {
+    ns: lab.routers.get('r2')!.ns,
+    routerId: '10.0.2.1',
+    localAs: 65002,
+    apiPort: 18502,
+    neighbors: [{ address: l2.b.v6!, remoteAs: VIPD_AS, families: ['ipv4'] }],
+  });
+  await Promise.all([r1.start(), r2.start()]);
   peers = [
     { address: l1.a.v4!, asn: 65001, families: ['ipv4-unicast'], holdTimeSec: 6, gracefulRestart: { restartTimeSec: 60 } },
     { address: l1.a.v6!, asn: 65001, families: ['ipv6-unicast'], holdTimeSec: 6, mode: 'passive' },
+    { address: l2.a.v6!, asn: 65002, families: ['ipv4-unicast'], holdTimeSec: 6, extendedNextHop: true },
   ];
   vipd = startVipd(lab, baseConfig(peers));
   await vipd.start();
@@ -97,6 +108,16 @@ test('passive vipd peer: GoBGP opened the IPv6 connection to vipd port 179', asy
   const conns = await vipdConnections(lab);
   assert.ok(conns.some((c) => c.local === `[${l1.b.v6}]:179` && c.remote.startsWith(`[${l1.a.v6}]:`)), JSON.stringify(conns));
   assert.ok(!conns.some((c) => c.remote === `[${l1.a.v6}]:179`));
+});
+
+test('IPv4 VIPs over an IPv6-only session with extended next hop (RFC 8950, GoBGP advertises it by default)', async () => {
+  const l2 = lab.routers.get('r2')!.link;
+  const rs = await r2.waitForRoutes('ipv4', (x) => has(x, VIPS4), 20_000);
+  for (const p of VIPS4) {
+    const r = rs.find((x) => x.prefix === p)!;
+    assert.equal(r.nextHop, l2.b.v6, `${p} via the IPv6 next hop`);
+    assert.deepEqual(r.asPath, [VIPD_AS]);
+  }
 });
 
 test('SIGHUP with changed attributes and a removed VIP: GoBGP reflects both, sessions stay up', async () => {
