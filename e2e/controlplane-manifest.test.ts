@@ -64,7 +64,7 @@ test('embedded config: /livez every 1 s, rise 3, fall 2, 10 s hold-down, bindToL
   assert.equal(cfg.listen.enabled, false);
   const v = cfg.vips[0]!;
   assert.equal(v.prefix, '192.0.2.10/32');
-  assert.equal(v.bindToLoopback, true);
+  assert.equal(v.bindToLoopback, 'always');
   assert.deepEqual(v.healthCheck!.check, { kind: 'http', url: 'https://127.0.0.1:6443/livez', insecureSkipVerify: true });
   assert.deepEqual(v.healthCheck!.config, { intervalMs: 1000, fastIntervalMs: 250, rise: 3, fall: 2, holdDownMs: 10_000, drainMs: 10_000 });
   assert.equal(cfg.drain.mode, 'graceful-shutdown');
@@ -117,7 +117,7 @@ test("the chart's controlplane ConfigMap is a valid standalone config (after ${N
   const cfg = validateConfig(parse(expandEnv(cm.data['standalone.yaml'], { NODE_IP: '192.0.2.50' })));
   assert.equal(cfg.routerId, '192.0.2.50');
   const v = cfg.vips[0]!;
-  assert.equal(v.bindToLoopback, true);
+  assert.equal(v.bindToLoopback, 'always');
   assert.equal(v.healthCheck!.check.kind, 'http');
   assert.equal(v.healthCheck!.config.intervalMs, 1000);
   const ds = objs.find((o) => o.kind === 'DaemonSet' && o.metadata.name.endsWith('-controlplane')) as any;

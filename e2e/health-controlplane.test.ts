@@ -4,7 +4,8 @@
 // --expand-env with NODE_IP, 1 s /livez checks, rise 3, fall 2, hold-down, bindToLoopback), pointed at
 // the fake server and the lab's BIRD router. Proves: vipd adds the VIP to `lo` itself (real `ip`, in the
 // namespace) and removes it on SIGTERM; both nodes announce (ECMP); a client's HTTP requests through the
-// router keep being answered when one node's API server stops (that node withdraws after `fall`).
+// router keep being answered when one node's API server stops (that node withdraws after `fall`);
+// `bindToLoopback: announced` removes the address when the route is withdrawn and adds it back with it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -59,7 +60,9 @@ before(async () => {
       holdDownSec: 3,
       metricsPort: 19151,
     });
-    n.vipd.config = { ...cfg, drain: { mode: 'graceful-shutdown', periodSec: 1 } };
+    // n2 binds only while it announces (`bindToLoopback: announced`); n1 as the manifest does (always).
+    const vips = (cfg.vips as Array<Record<string, unknown>>).map((v) => (n.name === 'n2' ? { ...v, bindToLoopback: 'announced' } : v));
+    n.vipd.config = { ...cfg, vips, drain: { mode: 'graceful-shutdown', periodSec: 1 } };
     await n.vipd.start({ args: ['--config-env=VIPD_CONFIG', '--expand-env'], env: { VIPD_CONFIG: stringify(n.vipd.config), NODE_IP: n.address } });
   }
 });
@@ -69,8 +72,10 @@ after(async () => {
 });
 
 test('vipd binds the VIP to lo on both nodes and both announce it after rise (ECMP at the router)', async () => {
-  for (const n of lab.nodes) assert.equal(await loHas(n), true, `${VIP}/32 on lo of ${n.name}`);
+  // n1 (always) binds at start, before its check passes; n2 (announced) once it announces.
+  assert.equal(await loHas(lab.node('n1')), true, `${VIP}/32 on lo of n1`);
   const t = await fibIs(['n1', 'n2']);
+  await waitFor(async () => ((await loHas(lab.node('n2'))) ? true : undefined), { timeoutMs: 5000, intervalMs: 20, what: 'VIP on n2 lo' });
   const paths = (await lab.router.routes('ipv4')).filter((r) => r.prefix === `${VIP}/32`);
   assert.equal(paths.length, 2);
   // Router IDs came from ${NODE_IP}.
@@ -117,4 +122,18 @@ test('SIGTERM: vipd drains, withdraws and removes the VIP from lo (only on that 
   assert.equal(await loHas(n1), false, 'removed from n1 lo');
   assert.equal(await loHas(n2), true, 'still on n2 lo');
   assert.ok(n1.vipd.logs().some((r) => r.msg === 'VIP removed from loopback'));
+});
+
+test('bindToLoopback: announced — the VIP leaves lo with the withdraw and returns with the announce', async () => {
+  const n2 = lab.node('n2');
+  assert.equal(await loHas(n2), true);
+  await apis.get('n2')!.stop(2000);
+  await fibIs([]);
+  await waitFor(async () => ((await loHas(n2)) ? undefined : true), { timeoutMs: 10_000, intervalMs: 20, what: 'VIP removed from n2 lo' });
+  await startApi(n2);
+  await fibIs(['n2']);
+  await waitFor(async () => ((await loHas(n2)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20, what: 'VIP back on n2 lo' });
+  const code = await n2.vipd.stop('SIGTERM', 20_000);
+  assert.equal(code, 0);
+  assert.equal(await loHas(n2), false, 'removed on exit too');
 });

@@ -91,19 +91,43 @@ export async function run(argv: string[]): Promise<number> {
   // Health-gated VIPs (docs/health-checks.md): the daemon asks the gate per VIP; the gate tells the
   // daemon to recompute when a check's route changes.
   let daemonRef: StandaloneDaemon | undefined;
-  const health = new HealthGate({ log: logging.component('health'), metrics: metrics.control, onChange: () => daemonRef?.refreshRoutes() });
+  let loopbackOnChange = (): void => {};
+  const health = new HealthGate({
+    log: logging.component('health'),
+    metrics: metrics.control,
+    onChange: () => {
+      daemonRef?.refreshRoutes();
+      loopbackOnChange();
+    },
+  });
   const loopback = new LoopbackBinder(logging.component('speaker'));
-  const loopbackPrefixes = (c: StandaloneConfig): string[] => c.vips.filter((v) => v.bindToLoopback === true).map((v) => v.prefix);
+  const loopbackPrefixes = (c: StandaloneConfig): string[] =>
+    c.vips.filter((v) => v.bindToLoopback === 'always' || (v.bindToLoopback === 'announced' && health.attributesFor(v) !== undefined)).map((v) => v.prefix);
   const daemon = new StandaloneDaemon(cfg, { layer, log: logging.component('speaker'), metrics: metrics.bgp, gate: (v) => health.attributesFor(v) });
   daemonRef = daemon;
   health.setConfig(cfg);
+  // `bindToLoopback: announced` follows the routes: re-synced (serialized) whenever a check's route changes.
+  let loopbackChain: Promise<void> = Promise.resolve();
+  let loopbackClosed = false;
+  loopbackOnChange = () => {
+    loopbackChain = loopbackChain
+      .then(() => (loopbackClosed ? undefined : loopback.sync(loopbackPrefixes(daemon.config))))
+      .catch((err: unknown) => log.error({ err }, 'cannot bind VIPs to loopback'));
+  };
+  const releaseLoopback = async (): Promise<void> => {
+    loopbackClosed = true;
+    await loopbackChain;
+    await loopback.release();
+  };
   try {
-    await loopback.sync(loopbackPrefixes(cfg));
+    loopbackChain = loopback.sync(loopbackPrefixes(cfg));
+    await loopbackChain;
   } catch (err) {
+    loopbackChain = Promise.resolve();
     log.error({ err }, 'cannot bind VIPs to loopback');
     process.stderr.write(`vipd: ${(err as Error).message}\n`);
     health.stop();
-    await loopback.release();
+    await releaseLoopback();
     return 3;
   }
   const url = await metrics.attach(daemon, health).catch((err: unknown) => {
@@ -125,7 +149,7 @@ export async function run(argv: string[]): Promise<number> {
       health.stop();
       daemon
         .shutdown(grStop)
-        .then(() => loopback.release())
+        .then(() => releaseLoopback())
         .then(() => metrics.close())
         .then(() => resolve(0))
         .catch((err: unknown) => {
@@ -151,11 +175,12 @@ export async function run(argv: string[]): Promise<number> {
         return;
       }
       try {
-        await loopback.sync(loopbackPrefixes(next)).catch((err: unknown) => log.error({ err }, 'cannot bind VIPs to loopback'));
         const s = await daemon.reload(next);
         // After the reload: a changed check restarts (down) and its VIPs wait for `rise` again.
         health.setConfig(next);
         daemon.refreshRoutes();
+        loopbackOnChange();
+        await loopbackChain;
         log.info({ ...s }, 'config reloaded');
       } catch (err) {
         log.error({ err }, 'config reload failed');
@@ -186,7 +211,7 @@ export async function run(argv: string[]): Promise<number> {
   const code = await done;
   clearInterval(keepAlive);
   // Also after a second signal cut the drain short: never leave our addresses on lo.
-  await loopback.release().catch(() => undefined);
+  await releaseLoopback().catch(() => undefined);
   log.info({ code }, 'vipd exiting');
   logging.root.flush();
   // Give pino's async destination a moment to write the last lines; sockets are closed already.

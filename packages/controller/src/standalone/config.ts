@@ -79,8 +79,11 @@ export interface VipConfig {
   readonly attributes: RouteAttributes;
   /** Announce only while this check passes (standalone/health-config.ts, docs/health-checks.md). */
   readonly healthCheck?: VipHealthCheck;
-  /** Add the VIP to `lo` (/32 or /128) while vipd runs, so this host accepts its traffic. */
-  readonly bindToLoopback?: boolean;
+  /**
+   * Add the VIP to `lo` (/32 or /128) so this host accepts its traffic: `always` while vipd runs
+   * (YAML `true`), or `announced` only while the VIP is announced (YAML `announced`).
+   */
+  readonly bindToLoopback?: 'always' | 'announced';
 }
 
 export interface DrainConfig {
@@ -386,12 +389,14 @@ function parseVip(v: V, raw: unknown, path: string): VipConfig | undefined {
   const text = v.str(o, 'prefix', path, true);
   const attributes = parseRouteAttributes(v, o, path);
   const healthCheck = o.healthCheck === undefined || o.healthCheck === null ? undefined : parseVipHealthCheck(o.healthCheck, join(path, 'healthCheck'), text, v.issues, parseCommunity);
-  const bindToLoopback = v.bool(o, 'bindToLoopback', path, false);
+  const btl = o.bindToLoopback;
+  const bindToLoopback = btl === true ? 'always' : btl === 'announced' ? 'announced' : undefined;
+  if (bindToLoopback === undefined && btl !== undefined && btl !== null && btl !== false) v.bad(join(path, 'bindToLoopback'), 'must be true, false or announced');
   if (text === undefined) return undefined;
   try {
     const prefix = parseIpPrefix(text);
-    if (bindToLoopback && prefix.length !== (prefix.afi === 1 ? 32 : 128)) v.bad(join(path, 'bindToLoopback'), 'needs a /32 or /128 VIP');
-    return { prefix: prefix.key, attributes, ...(healthCheck === undefined ? {} : { healthCheck }), ...(bindToLoopback ? { bindToLoopback } : {}) };
+    if (bindToLoopback !== undefined && prefix.length !== (prefix.afi === 1 ? 32 : 128)) v.bad(join(path, 'bindToLoopback'), 'needs a /32 or /128 VIP');
+    return { prefix: prefix.key, attributes, ...(healthCheck === undefined ? {} : { healthCheck }), ...(bindToLoopback === undefined ? {} : { bindToLoopback }) };
   } catch {
     return v.bad(join(path, 'prefix'), 'must be an IPv4 or IPv6 address or prefix without host bits');
   }

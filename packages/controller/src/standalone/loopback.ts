@@ -1,6 +1,7 @@
 // `bindToLoopback`: adds VIPs to the `lo` interface as /32 or /128 (`ip addr add`, needs CAP_NET_ADMIN)
 // so this host accepts traffic the routers send it for them, and removes exactly the addresses it added
-// on reload and on exit. An address that was already on `lo` is left alone (not ours to remove).
+// when they are no longer wanted (reload, or a route withdrawn with `bindToLoopback: announced`) and on
+// exit. An address that was already on `lo` is left alone (not ours to remove).
 
 import { execFile } from 'node:child_process';
 import type { Logger } from '../../../bgp/src/observe.ts';
@@ -26,6 +27,8 @@ export class LoopbackBinder {
   private readonly device: string;
   /** Prefixes this process added (and so removes). */
   private readonly added = new Set<string>();
+  /** Wanted prefixes that were already on the device (left alone, not retried). */
+  private readonly foreign = new Set<string>();
 
   constructor(log: Logger, opts: { ip?: IpRunner; device?: string } = {}) {
     this.log = log;
@@ -41,13 +44,15 @@ export class LoopbackBinder {
   async sync(prefixes: readonly string[]): Promise<void> {
     const want = new Set(prefixes);
     for (const p of [...this.added]) if (!want.has(p)) await this.remove(p);
+    for (const p of [...this.foreign]) if (!want.has(p)) this.foreign.delete(p);
     for (const p of want) {
-      if (this.added.has(p)) continue;
+      if (this.added.has(p) || this.foreign.has(p)) continue;
       const r = await this.ip([familyFlag(p), 'addr', 'add', p, 'dev', this.device]);
       if (r.ok) {
         this.added.add(p);
         this.log.info({ prefix: p, device: this.device }, 'VIP bound to loopback');
       } else if (/exists/i.test(r.stderr)) {
+        this.foreign.add(p);
         this.log.info({ prefix: p, device: this.device }, 'VIP already on loopback; leaving it as found');
       } else {
         throw new LoopbackError(`cannot add ${p} to ${this.device}: ${r.stderr.trim() || 'ip failed'} (needs CAP_NET_ADMIN)`);

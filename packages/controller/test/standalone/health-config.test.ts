@@ -36,7 +36,7 @@ test('the control-plane chart shape parses (kind http, insecureSkipVerify, inter
     bindToLoopback: true,
   }]));
   const v = c.vips[0]!;
-  assert.equal(v.bindToLoopback, true);
+  assert.equal(v.bindToLoopback, 'always');
   assert.equal(v.healthCheck!.check.kind, 'http');
   assert.equal((v.healthCheck!.check as { insecureSkipVerify?: boolean }).insecureSkipVerify, true);
   assert.deepEqual(v.healthCheck!.config, { intervalMs: 1000, fastIntervalMs: 250, rise: 3, fall: 2, holdDownMs: 10_000, drainMs: 10_000 });
@@ -72,11 +72,13 @@ test('every problem is reported with its path', () => {
     { prefix: '192.0.2.5/32', healthCheck: { kind: 'exec', command: 'x', downAttributes: { med: 1 } } },
     { prefix: '192.0.2.0/24', bindToLoopback: true },
     { prefix: '192.0.2.6/32', healthCheck: { kind: 'http', url: 'https://h/', caFile: '/nonexistent/ca.pem' } },
+    { prefix: '192.0.2.7/32', bindToLoopback: 'sometimes' },
   ]));
   for (const p of [
     'vips[0].healthCheck.kind', 'vips[1].healthCheck.url', 'vips[1].healthCheck.rise', 'vips[1].healthCheck.port',
     'vips[1].healthCheck.expectStatus', 'vips[2].healthCheck.port', 'vips[3].healthCheck.fastIntervalMs',
     'vips[3].healthCheck.surprise', 'vips[4].healthCheck.downAttributes', 'vips[5].bindToLoopback', 'vips[6].healthCheck.caFile',
+    'vips[7].bindToLoopback',
   ]) assert.ok(paths.includes(p), `${p} in ${paths.join(', ')}`);
 });
 
@@ -99,6 +101,16 @@ test('examples/health-checks.yaml is valid (after ${NODE_IP} expansion)', async 
   const c = parseConfigText(expandEnv(text, { NODE_IP: '192.0.2.50' }));
   const names = c.vips.map((v) => v.healthCheck?.name);
   assert.deepEqual(names, ['web', 'db', 'db', 'batch', 'api']);
-  assert.equal(c.vips[4]!.bindToLoopback, true);
+  assert.equal(c.vips[4]!.bindToLoopback, 'always');
   assert.equal(c.vips[3]!.healthCheck!.whenDown, 'announce');
+});
+
+test('bindToLoopback: true is always, announced follows the route, false or absent is off', () => {
+  const c = validateConfig(base([
+    { prefix: '192.0.2.1/32', bindToLoopback: true },
+    { prefix: '192.0.2.2/32', bindToLoopback: 'announced' },
+    { prefix: '192.0.2.3/32', bindToLoopback: false },
+    '192.0.2.4/32',
+  ]));
+  assert.deepEqual(c.vips.map((v) => v.bindToLoopback), ['always', 'announced', undefined, undefined]);
 });

@@ -39,3 +39,15 @@ test('no permission: LoopbackError with a stable code', async () => {
   const b = new LoopbackBinder(noopLogger, { ip: fakeIp([], 'RTNETLINK answers: Operation not permitted').ip });
   await assert.rejects(b.sync(['192.0.2.1/32']), (e: unknown) => e instanceof LoopbackError && e.code === 'ERR_LOOPBACK');
 });
+
+test('an address found on lo is not retried on every sync, and is forgotten once unwanted', async () => {
+  const f = fakeIp(['192.0.2.9/32']);
+  const b = new LoopbackBinder(noopLogger, { ip: f.ip });
+  await b.sync(['192.0.2.9/32']);
+  await b.sync(['192.0.2.9/32']);
+  assert.equal(f.calls.length, 1);
+  await b.sync([]);
+  await b.sync(['192.0.2.9/32']);
+  assert.equal(f.calls.length, 2, 'retried after it was unwanted once');
+  assert.deepEqual(b.bound(), []);
+});
