@@ -161,9 +161,19 @@ export class StandaloneDaemon {
           log.info({ families: [...link.families], fourOctetAs: link.fourOctetAs, localAddress: link.localAddress }, 'session established');
           const entry = this.peers.get(id);
           if (entry !== undefined) entry.changedAtMs = undefined;
+          let queued = 0;
           this.speaker.peerUp(id, link, {
             write: async (msgs) => {
-              await sink.write(msgs);
+              // vipd_bgp_update_queue_depth: messages the speaker built and handed to the session that
+              // the socket has not taken yet (the session serialises writes and waits for 'drain').
+              queued += msgs.length;
+              this.opts.metrics?.updateQueueDepth(id, queued);
+              try {
+                await sink.write(msgs);
+              } finally {
+                queued -= msgs.length;
+                this.opts.metrics?.updateQueueDepth(id, queued);
+              }
               const e = this.peers.get(id);
               if (e?.changedAtMs === undefined || e.session !== entry?.session) return;
               this.onEventToWire?.(id, (performance.now() - e.changedAtMs) / 1000);
