@@ -14,6 +14,14 @@ import { LoopbackBinder } from '../standalone/loopback.ts';
 
 export const summary = 'run the BGP speaker without Kubernetes, from a YAML file (standalone mode)';
 
+/** `--check` output never carries secrets: keyed material and HTTP header values print as <redacted>. */
+const SECRET_KEY = /pass(word)?|secret|token|key$|^key|authorization|auth$/i;
+function checkReplacer(this: unknown, k: string, v: unknown): unknown {
+  if (k !== '' && SECRET_KEY.test(k) && (typeof v === 'string' || v instanceof Uint8Array)) return '<redacted>';
+  if (k === 'headers' && v !== null && typeof v === 'object') return Object.fromEntries(Object.keys(v).map((h) => [h, '<redacted>']));
+  return v instanceof Uint8Array ? `${v.length} bytes` : v;
+}
+
 const USAGE = `usage: vipd run --config <file> [--check] [--graceful-restart-stop]
 
   --config FILE             YAML configuration (docs/standalone.md)
@@ -79,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   if (check) {
-    process.stdout.write(`${JSON.stringify(cfg, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v), 2)}\n`);
+    process.stdout.write(`${JSON.stringify(cfg, checkReplacer, 2)}\n`);
     return 0;
   }
 

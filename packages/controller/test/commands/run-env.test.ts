@@ -34,3 +34,15 @@ test('--config-env reads the YAML from an environment variable', () => {
   assert.equal(JSON.parse(ok.stdout).vips.length, 5);
   assert.equal(vipd(['--config-env=VIPD_CONFIG', '--check'], {}).code, 2);
 });
+
+test('--check prints no secrets: passwords and health-check header values are redacted', () => {
+  const text = readFileSync(EXAMPLE, 'utf8')
+    .replace('      url: http://127.0.0.1:8080/healthz\n', '      url: http://127.0.0.1:8080/healthz\n      headers: { Authorization: "Bearer tok-SECRET-123" }\n');
+  assert.ok(text.includes('tok-SECRET-123'), 'the fixture edit applied');
+  const withPassword = text.replace(/(\n\s*- address: [^\n]+\n)/, '$1    password: pw-SECRET-456\n');
+  const r = vipd(['--config-env=VIPD_CONFIG', '--expand-env', '--check'], { VIPD_CONFIG: withPassword, NODE_IP: '192.0.2.52' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.includes('tok-SECRET-123'), false, 'header value printed');
+  assert.equal(r.stdout.includes('pw-SECRET-456'), false, 'password printed');
+  assert.match(r.stdout, /"Authorization": "<redacted>"/);
+});
