@@ -123,7 +123,8 @@ test('speaker pod: host network, least privilege, grace period beyond the drain 
 
   const listening = find(render([join(CHART_DIR, 'ci/dual-stack-md5-values.yaml')]), 'DaemonSet', '-speaker')!;
   const lpod = (listening.spec as any).template.spec;
-  assert.deepEqual(lpod.containers[0].securityContext.capabilities, { drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+  assert.deepEqual(lpod.containers[0].securityContext.capabilities, { drop: ['ALL'], add: ['NET_BIND_SERVICE', 'SYS_NICE'] });
+  assert.equal(lpod.containers[0].securityContext.runAsUser, 0);
   assert.ok(lpod.terminationGracePeriodSeconds >= 30 + 15, 'drainPeriodSec 30 → grace ≥ 45');
 });
 
