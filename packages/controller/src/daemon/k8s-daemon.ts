@@ -16,7 +16,7 @@ import { CeaseSubcode } from '../../../bgp/src/wire/constants.ts';
 import { KUBE_RESOURCES, type ConfigKind, type KubeResource } from '../../../metrics/src/labels.ts';
 import type { ConfigObjectCounts } from '../../../metrics/src/catalogue-control.ts';
 import { canonicalIp } from '../config/ip.ts';
-import { decideService, evaluateNode, type DecideConfig, type NodeContext } from '../decide.ts';
+import { decideService, evaluateNode, FAMILY_AFI_SAFI, type DecideConfig, type NodeContext, type ServiceDecision } from '../decide.ts';
 import { WorkQueue } from '../kube/queue.ts';
 import { FOREIGN_REASONS, type Reason } from '../reasons.ts';
 import { endpointSliceFromK8s, nodeFromK8s, serviceFromK8s } from '../snapshot.ts';
@@ -64,6 +64,8 @@ export class K8sDaemon {
   private firstSessions = true;
   private gracefulShutdown = false;
   private withdrawnForDisconnect = false;
+  /** negotiationKey() the current decisions were made with. */
+  private appliedNegotiation = '';
   private stopping = false;
   readonly startedAtMs = Date.now();
 
@@ -142,12 +144,42 @@ export class K8sDaemon {
     const svc = this.watches.service(key);
     const d = svc === undefined
       ? undefined
-      : decideService(serviceFromK8s(svc), this.watches.slicesOf(key).map(endpointSliceFromK8s), this.node, this.snapshot.config);
+      : this.applyNegotiation(decideService(serviceFromK8s(svc), this.watches.slicesOf(key).map(endpointSliceFromK8s), this.node, this.snapshot.config));
     const changed = this.table.setService(key, d);
     if (this.withdrawnForDisconnect) return;
     for (const address of changed) this.applyVip(address);
     for (const f of this.feeds.values()) f.flush(observedAt);
     if (d !== undefined) this.feedback.service(key);
+  }
+
+  /** Peers whose Established session lacks a configured family, e.g. "tor:ipv6-unicast". */
+  private negotiationKey(): string {
+    const out: string[] = [];
+    for (const f of this.feeds.values()) for (const fam of f.missingFamilies()) out.push(`${f.name}:${fam}`);
+    return out.sort().join(',');
+  }
+
+  /**
+   * The decision uses each peer's configured families; here the routes to peers whose session did
+   * not negotiate the VIP's family are dropped, and a VIP left with no peer becomes
+   * `family-not-negotiated` (decision.md, "At runtime"). O(VIPs × peers) per Service.
+   */
+  private applyNegotiation(d: ServiceDecision): ServiceDecision {
+    if (this.appliedNegotiation === '' || !d.announce) return d;
+    const missing = new Set(this.appliedNegotiation.split(','));
+    let changed = false;
+    const vips = d.vips.map((v) => {
+      if (!v.announce) return v;
+      const fam = FAMILY_AFI_SAFI[v.family];
+      const routes = v.routes.filter((r) => !missing.has(`${r.peer}:${fam}`));
+      if (routes.length === v.routes.length) return v;
+      changed = true;
+      if (routes.length > 0) return { ...v, routes };
+      return { ...v, announce: false, reason: 'family-not-negotiated' as const, detail: `no peer session negotiated ${fam}`, gracefulShutdown: false, routes: [] };
+    });
+    if (!changed) return d;
+    const first = vips.find((v) => v.announce) ?? vips[0]!;
+    return { ...d, vips, announce: first.announce, reason: first.reason, detail: first.detail };
   }
 
   private applyVip(address: string): void {
@@ -162,13 +194,16 @@ export class K8sDaemon {
     if (configChanged || this.snapshot === undefined) this.recomputeConfig();
     const snap = this.snapshot!;
     const rawNode = this.watches.node.get(this.o.nodeName);
-    this.node = evaluateNode(this.o.nodeName, rawNode === undefined ? undefined : nodeFromK8s(rawNode), snap.config.settings, snap.config.peers);
+    const node = evaluateNode(this.o.nodeName, rawNode === undefined ? undefined : nodeFromK8s(rawNode), snap.config.settings, snap.config.peers);
     this.feedback.sessionStateEnabled = snap.config.settings.sessionStateEnabled;
-    this.applyPeers(this.node, snap.passwords, routerIdOf(rawNode, this.o.nodeName));
+    this.applyPeers(node, snap.passwords, routerIdOf(rawNode, this.o.nodeName));
+    // Peers that are not started (password Secret missing) carry no route: decisions never name them.
+    this.node = { ...node, peers: node.peers.filter((p) => !this.notStarted.has(p.metadata.name)) };
+    this.appliedNegotiation = this.negotiationKey();
     for (const key of this.watches.serviceKeys()) {
       this.watches.takeObserved(key);
       const svc = this.watches.service(key)!;
-      const d = decideService(serviceFromK8s(svc), this.watches.slicesOf(key).map(endpointSliceFromK8s), this.node, snap.config);
+      const d = this.applyNegotiation(decideService(serviceFromK8s(svc), this.watches.slicesOf(key).map(endpointSliceFromK8s), this.node, snap.config));
       const before = this.table.decisions.get(key);
       this.table.setService(key, d);
       if (before === undefined || before.reason !== d.reason || before.detail !== d.detail || before.announce !== d.announce) this.feedback.service(key);
@@ -230,6 +265,9 @@ export class K8sDaemon {
         ...(this.o.metrics === undefined ? {} : { metrics: this.o.metrics }),
         ...(this.o.eventToWire === undefined ? {} : { eventToWire: this.o.eventToWire }),
         onStateChange: () => this.feedback.sessions(),
+        onNegotiated: () => {
+          if (this.negotiationKey() !== this.appliedNegotiation) this.queue.add(NODE_KEY);
+        },
       });
       this.feeds.set(name, f);
       this.log.info({ bgpPeer: name, address: f.address, hasPassword: w.password !== undefined }, 'starting BGP session');

@@ -28,6 +28,8 @@ export interface FeedGlobals {
   /** Kubernetes change observed → UPDATE written (seconds), per peer IP. */
   readonly eventToWire?: (peer: string, seconds: number) => void;
   readonly onStateChange?: () => void;
+  /** The session reached Established or went down (its negotiated families changed). */
+  readonly onNegotiated?: () => void;
 }
 
 /** Session-level fields of a BGPPeer: a change restarts the session (Cease 6/6). */
@@ -143,6 +145,7 @@ export class PeerFeed {
         write: (msgs) => this.write(msgs),
       });
       g.onStateChange?.();
+      g.onNegotiated?.();
     });
     this.session.on('down', (reason) => {
       this.establishedAtMs = undefined;
@@ -152,6 +155,7 @@ export class PeerFeed {
       this.speaker.peerDown(this.name);
       log.info({ reason: this.lastError }, 'session down');
       g.onStateChange?.();
+      g.onNegotiated?.();
     });
     this.session.on('stateChange', () => g.onStateChange?.());
     this.session.on('routeRefresh', (r) => this.speaker.routeRefresh(this.name, r.afi, r.safi, r.subtype));
@@ -167,6 +171,17 @@ export class PeerFeed {
 
   start(): void {
     this.session.start();
+  }
+
+  /**
+   * Configured families the Established session did NOT negotiate (RFC 4760 §8: routes of those
+   * families cannot be sent); empty when the session is not up (its routes wait for Established).
+   */
+  missingFamilies(): readonly FamilyName[] {
+    const neg = this.session.negotiated;
+    if (neg === undefined) return [];
+    const have = linkInfoFromNegotiated(neg, '').families;
+    return this.peer.spec.families.filter((f) => !have.has(f));
   }
 
   /** Sets (or with undefined removes) one route; true when it changed. */

@@ -73,7 +73,7 @@ function slice(name: string, service: string, eps: { ip: string; node: string; r
 
 const peerSpec = (extra: Record<string, unknown> = {}) => ({
   address: ROUTER, port: PORT, asn: 65000, localAsn: 65101, sourceAddress: NODE_ADDR, holdTimeSec: 9, connectRetrySec: 1,
-  families: ['ipv4-unicast'], ...extra,
+  families: ['ipv4-unicast', 'ipv6-unicast'], ...extra,
 });
 
 before(async () => {
@@ -204,6 +204,23 @@ test('zero endpoints withdraws', { timeout: 10_000 }, async () => {
   await waitFor('withdrawn (no endpoints)', () => !routes().includes('192.0.2.10/32'), 5_000);
   patchSlice('web-1', [{ ip: '10.1.0.1', node: 'n2', ready: true }]);
   await waitFor('announced again', () => routes().includes('192.0.2.10/32'), 5_000);
+});
+
+test('a configured family the session did not negotiate: family-not-negotiated (runtime check)', { timeout: 20_000 }, async () => {
+  const created = api.create('v1', 'services', {
+    metadata: { name: 'web6', namespace: 'default' },
+    spec: { type: 'LoadBalancer', loadBalancerClass: 'vipd.io/bgp', ipFamilies: ['IPv6'], ports: [{ port: 80, protocol: 'TCP' }] },
+  }, 'default');
+  api.objects.update(api.resource('v1', 'services'), 'default', 'web6', { ...created, status: { loadBalancer: { ingress: [{ ip: '2001:db8::10' }] } } } as never, 'status');
+  api.create('discovery.k8s.io/v1', 'endpointslices', {
+    metadata: { name: 'web6-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web6' } },
+    addressType: 'IPv6', endpoints: [{ addresses: ['fd00::1'], nodeName: 'n2', conditions: { ready: true } }],
+  }, 'default');
+  // BGPPeer tor is configured for both families; the router's OPEN offers IPv4 unicast only.
+  await waitFor('family-not-negotiated', () => daemon.table.decisions.get('default/web6')?.reason === 'family-not-negotiated', 10_000);
+  assert.match(daemon.table.decisions.get('default/web6')!.detail, /negotiated ipv6-unicast/);
+  assert.equal(daemon.table.decisions.get('default/web')?.reason, 'announced', 'the IPv4 Service is unaffected');
+  api.objects.delete(api.resource('v1', 'services'), 'default', 'web6');
 });
 
 function setSettings(spec: Record<string, unknown>): void {
