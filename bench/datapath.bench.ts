@@ -12,6 +12,7 @@ import { summarizeUdp, udpTimeline } from '../e2e/support/traffic/analyze.ts';
 import { summarizeHttp } from '../e2e/support/traffic/http-load.ts';
 import type { UdpRecord } from '../e2e/support/traffic/udp-stream.ts';
 import type { HttpRecord } from '../e2e/support/traffic/http-load.ts';
+import { K8sDatapath, runEndpointUnready, runNodeDrain } from '../e2e/support/datapath/k8s.ts';
 import { markdownTable, median } from './support/section.ts';
 import type { BenchSection } from './support/section.ts';
 import { lineChart, cdfPoints, COLORS } from './support/plot.ts';
@@ -21,7 +22,6 @@ export const order = 70;
 
 const REPEATS = Math.max(1, Math.min(7, Number(process.env.VIPD_BENCH_DATAPATH_REPEATS ?? 3)));
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
-const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '—');
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '—');
 const spread = (vs: readonly number[], f: (v: number) => string) => `${f(median(vs))} (${vs.map(f).join(', ')})`;
 
@@ -170,6 +170,31 @@ export async function run(): Promise<BenchSection> {
     });
   }
 
+  // 6. Kubernetes mode (`vipd daemon` + test API server, Local policy, drainBehaviour graceful-shutdown).
+  await withLab({ prefix: 'vdp-x-', router: 'bird', daemon: 'kubernetes' }, async (lab) => {
+    const k = await K8sDatapath.start(lab, { externalTrafficPolicy: 'Local', drainBehaviour: 'graceful-shutdown', drainPeriodSec: 1 });
+    const win: number[] = [];
+    const fib: number[] = [];
+    const lostU: number[] = [];
+    const lostD: number[] = [];
+    const gshut: number[] = [];
+    const lostR: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      const u = await runEndpointUnready(k);
+      const su = summarizeUdp(u.udp);
+      win.push(su.maxLossWindowMs);
+      fib.push(u.fibMs);
+      lostU.push(su.lost);
+      const d = await runNodeDrain(k, 1000);
+      lostD.push(summarizeUdp(d.udp).lost);
+      gshut.push(d.gshutMs);
+    }
+    for (let i = 0; i < REPEATS; i++) lostR.push(summarizeUdp((await runRollingRestart(lab, { ops: k.ops() })).udp).lost);
+    rows.push(['k8s: Local endpoint unready (server stops at the same instant)', `loss window ${spread(win, f0)} ms; FIB without the node after ${spread(fib, f0)} ms`, spread(lostU, f0)]);
+    rows.push(['k8s: node drain (cordon + taint, GSHUT; eviction 1 s later)', `GSHUT route at BIRD ${spread(gshut, f0)} ms after the cordon`, spread(lostD, f0)]);
+    rows.push(['k8s: rolling restart of vipd daemon (GSHUT, 1 s drain period)', 'each node stops serving when its vipd exits', spread(lostR, f0)]);
+  });
+
   return {
     method:
       `Lab in network namespaces (e2e/support/datapath/lab.ts): a client, one ToR router (BIRD 2.0.12 or FRR 8.4.4, ECMP on, ` +
@@ -178,7 +203,9 @@ export async function run(): Promise<BenchSection> {
       `(fixed source ports) at 600–1000 pps with sequence numbers, echoed with the answering node's name, and 12 HTTP keep-alive ` +
       `connections. Loss window = send time of the last lost packet − the first, plus one packet spacing. Node death = nftables ` +
       `drop on the node's link, then SIGKILL of its vipd (no FIN/NOTIFICATION reaches the router). Rolling restart: after each vipd ` +
-      `exits, the node's link is cut for 300 ms (the node stops serving), then vipd starts again. Each row: median over ${REPEATS} ` +
+      `exits, the node's link is cut for 300 ms (the node stops serving), then vipd starts again. Kubernetes rows: \`vipd daemon\` ` +
+      `on each node against the in-process test API server (e2e/support/datapath/k8s.ts). API server outage (60 s, routes stay, ` +
+      `no UPDATE, 0 lost) is asserted in e2e/datapath-k8s.test.ts, not repeated here. Each row: median over ${REPEATS} ` +
       `runs (the runs in parentheses). Timings hold for this 2-core VM, shared by router, three vipd, servers and generators.`,
     results: `${markdownTable(['scenario', 'measured', 'packets lost (median, runs)'], rows)}\n\nPlots: ${plots.map((p) => `[${p}](${p})`).join(', ')}`,
   };

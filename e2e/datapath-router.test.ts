@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { DatapathLab } from './support/datapath/lab.ts';
 import { runRouterRestart, runSteady, extraVips } from './support/datapath/scenarios.ts';
 import { summarizeUdp } from './support/traffic/analyze.ts';
+import { waitFor } from './support/exec.ts';
 
 const labs: DatapathLab[] = [];
 after(async () => {
@@ -17,8 +18,11 @@ for (const router of ['bird', 'frr'] as const) {
     const lab = await DatapathLab.create({ prefix: router === 'bird' ? 'vdp-rb-' : 'vdp-rf-', router, extraVips: extraVips(200) });
     labs.push(lab);
     await lab.start();
-    const before = await lab.fibSummary();
-    assert.deepEqual(before, { prefixes: 201, nextHops: 603 });
+    // Before: every VIP with its three next hops in the router's FIB (polled: start() waits for one VIP only).
+    await waitFor(async () => {
+      const f = await lab.fibSummary();
+      return f.prefixes === 201 && f.nextHops === 603 ? f : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 50, what: 'full FIB before the restart' });
     const r = await runRouterRestart(lab, 201);
     assert.equal(r.fibEmptyAfterStop, true, 'the router took its routes out of the FIB when it stopped');
     assert.ok(r.establishedMs > 0 && r.establishedMs <= r.fullTableMs);

@@ -8,7 +8,10 @@ import { TestApiServer } from '../apiserver/test-api-server.ts';
 import { serveUnixToTcp } from '../tcp-unix-relay.ts';
 import type { LabProcess } from '../netns.ts';
 import { VIPD_CLI } from '../vipd-process.ts';
-import { ROUTER_AS, NODE_AS } from './lab.ts';
+import { ROUTER_AS, NODE_AS, UDP_PORT, FLOW_BASE_PORT } from './lab.ts';
+import { startUdpClient } from '../traffic/run.ts';
+import type { UdpRecord } from '../traffic/udp-stream.ts';
+import { nowMs } from '../traffic/udp-stream.ts';
 import type { DatapathLab, DatapathNode } from './lab.ts';
 
 const V = 'vipd.io/v1alpha1';
@@ -83,6 +86,23 @@ export class K8sDatapath {
     return p;
   }
 
+  /** Stop (SIGTERM, bounded) / start `vipd daemon` on a node, for runRollingRestart. */
+  ops(): { stop(n: DatapathNode): Promise<number>; start(n: DatapathNode): Promise<void> } {
+    return {
+      stop: async (n) => {
+        const p = this.daemons.get(n.name);
+        if (p === undefined || !p.isRunning()) return 0;
+        process.kill(p.pid, 'SIGTERM');
+        const code = await Promise.race([p.exited, new Promise<number>((r) => setTimeout(() => r(-1), 20_000))]);
+        if (code === -1) await p.stop(0);
+        return code;
+      },
+      start: async (n) => {
+        this.startDaemon(n);
+      },
+    };
+  }
+
   /** Replaces the Service's EndpointSlice (one endpoint per entry, on that node). */
   setEndpoints(eps: ReadonlyArray<{ node: string; ready: boolean }>): void {
     const name = 'web-abc';
@@ -118,4 +138,63 @@ export class K8sDatapath {
     await Promise.race([this.api.stop(), new Promise((r) => setTimeout(r, 2000))]);
     this.api.dispose();
   }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function stream(lab: DatapathLab, maxDurationMs: number, ratePps = 600) {
+  return startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: 24, ratePps, maxDurationMs, basePort: FLOW_BASE_PORT });
+}
+
+/**
+ * n1's endpoint goes unready and its server stops at the same moment (a failing pod); returns the
+ * traffic and when the router's FIB lost n1. Restores n1 (server, endpoint) afterwards.
+ */
+export async function runEndpointUnready(k: K8sDatapath): Promise<{ udp: UdpRecord; fibMs: number }> {
+  const lab = k.lab;
+  const n1 = lab.node('n1');
+  const all = lab.nodes.map((n) => ({ node: n.name, ready: true }));
+  const udp = await stream(lab, 20_000);
+  await sleep(500);
+  const t0 = nowMs();
+  await lab.stopServer(n1);
+  k.setEndpoints(all.map((e) => (e.node === 'n1' ? { ...e, ready: false } : e)));
+  await lab.waitNextHops(lab.nodes.length - 1, 10_000);
+  const fibMs = nowMs() - t0;
+  await sleep(500);
+  const rec = await udp.stop();
+  await lab.startServer(n1);
+  k.setEndpoints(all);
+  await lab.waitNextHops(lab.nodes.length, 10_000);
+  return { udp: rec, fibMs };
+}
+
+/**
+ * `kubectl drain n1`: cordon + NoSchedule taint at t0; evictAfterMs later n1's endpoint goes unready and
+ * its server stops. Returns the traffic, the FIB at the eviction, and when BIRD-like routers first showed
+ * the GRACEFUL_SHUTDOWN community on n1's route (-1 if not within evictAfterMs). Restores n1 afterwards.
+ */
+export async function runNodeDrain(k: K8sDatapath, evictAfterMs = 1000): Promise<{ udp: UdpRecord; fibAtEviction: string[]; gshutMs: number }> {
+  const lab = k.lab;
+  const n1 = lab.node('n1');
+  const all = lab.nodes.map((n) => ({ node: n.name, ready: true }));
+  const udp = await stream(lab, 20_000);
+  await sleep(500);
+  const t0 = nowMs();
+  k.cordon('n1', true);
+  const prefix = `${lab.vip}/32`;
+  const gshutMs = await lab.router
+    .waitFor(async () => ((await lab.router.routes('ipv4')).some((r) => r.prefix === prefix && r.nextHop === n1.address && r.communities.includes('65535:0')) ? true : undefined), 'n1 route with GSHUT', evictAfterMs)
+    .then(() => nowMs() - t0, () => -1);
+  await sleep(Math.max(0, t0 + evictAfterMs - nowMs()));
+  const fibAtEviction = await lab.fibNodes();
+  k.setEndpoints(all.map((e) => (e.node === 'n1' ? { ...e, ready: false } : e)));
+  await lab.stopServer(n1);
+  await sleep(1000);
+  const rec = await udp.stop();
+  k.cordon('n1', false);
+  await lab.startServer(n1);
+  k.setEndpoints(all);
+  await lab.waitNextHops(lab.nodes.length, 10_000);
+  return { udp: rec, fibAtEviction, gshutMs };
 }

@@ -2,7 +2,7 @@
 // repeats and reports): each takes a started DatapathLab, drives real traffic through it while doing
 // one thing to the nodes or the router, and returns the raw traffic record plus the router's timeline.
 import { UDP_PORT, HTTP_PORT, FLOW_BASE_PORT } from './lab.ts';
-import type { DatapathLab, FibSample } from './lab.ts';
+import type { DatapathLab, DatapathNode, FibSample } from './lab.ts';
 import { startUdpClient, startHttpClient } from '../traffic/run.ts';
 import type { UdpRecord } from '../traffic/udp-stream.ts';
 import { nowMs } from '../traffic/udp-stream.ts';
@@ -42,7 +42,18 @@ export interface TimelineResult {
  * stops serving (its link is black-holed for downMs: the worst case, a node going away with vipd), then
  * vipd starts again and the test waits for every next hop before the next node.
  */
-export async function runRollingRestart(lab: DatapathLab, o: StreamOptions & { downMs?: number } = {}): Promise<TimelineResult & { fibHadNodeAtExit: string[] }> {
+/** How a scenario stops (SIGTERM, resolving with the exit code) and starts vipd on a node. */
+export interface VipdOps {
+  stop(n: DatapathNode): Promise<number>;
+  start(n: DatapathNode): Promise<void>;
+}
+
+export function standaloneOps(lab: DatapathLab): VipdOps {
+  return { stop: (n) => n.vipd.stop('SIGTERM', 20_000), start: (n) => lab.startVipd(n) };
+}
+
+export async function runRollingRestart(lab: DatapathLab, o: StreamOptions & { downMs?: number; ops?: VipdOps } = {}): Promise<TimelineResult & { fibHadNodeAtExit: string[] }> {
+  const ops = o.ops ?? standaloneOps(lab);
   const udp = await startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: o.flows ?? 24, ratePps: o.ratePps ?? 600, maxDurationMs: 90_000, basePort: FLOW_BASE_PORT });
   const fib = lab.sampleFib(10);
   const events: TimelineResult['events'] = [];
@@ -50,14 +61,14 @@ export async function runRollingRestart(lab: DatapathLab, o: StreamOptions & { d
   await sleep(1000); // a steady baseline before the first restart (timeline plots)
   for (const n of lab.nodes) {
     events.push({ atMs: nowMs(), what: `SIGTERM ${n.name}` });
-    const code = await n.vipd.stop('SIGTERM', 20_000);
+    const code = await ops.stop(n);
     if (code !== 0) throw new LabError('LAB_NOT_RUNNING', `vipd on ${n.name} exited ${code}`);
     events.push({ atMs: nowMs(), what: `${n.name} down` });
     const cut = await cutLink(lab.topo, n.ns, n.ifname);
     if ((await lab.fibNodes()).includes(n.name)) fibHadNodeAtExit.push(n.name);
     await sleep(o.downMs ?? 300);
     await cut.restore();
-    await lab.startVipd(n);
+    await ops.start(n);
     await lab.waitNextHops(lab.nodes.length, 20_000);
     events.push({ atMs: nowMs(), what: `${n.name} back` });
   }
