@@ -172,6 +172,9 @@ export async function run(argv: string[]): Promise<number> {
   let reloading: Promise<void> = Promise.resolve();
   process.on('SIGHUP', () => {
     if (stopping) return;
+    // The event of vipd_event_to_wire_seconds in standalone mode: the signal, so reading and parsing
+    // the file count too.
+    const observedAtMs = performance.now();
     reloading = reloading.then(async () => {
       if (stopping) return;
       let next: StandaloneConfig;
@@ -183,7 +186,7 @@ export async function run(argv: string[]): Promise<number> {
         return;
       }
       try {
-        const s = await daemon.reload(next);
+        const s = await daemon.reload(next, observedAtMs);
         // After the reload: a changed check restarts (down) and its VIPs wait for `rise` again.
         health.setConfig(next);
         daemon.refreshRoutes();

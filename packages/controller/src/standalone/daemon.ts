@@ -108,18 +108,18 @@ export class StandaloneDaemon {
   }
 
   /** Hands the set to the speaker; prefixes were validated with the config, so a rejection is a bug. */
-  private applyDesired(routes: Map<string, RouteAttributes>): void {
+  private applyDesired(routes: Map<string, RouteAttributes>, observedAtMs?: number): void {
     this.speaker.setDesired(routes).catch((err: unknown) => this.log.error({ err }, 'speaker rejected the VIP set'));
-    this.markChanged();
+    this.markChanged(observedAtMs);
   }
 
   /**
    * Starts the event→wire clock on every Established peer (after setDesired, so idle() waits for it). A change that writes nothing to a peer
    * (its families, or no difference) is dropped once the speaker is idle, so it never times a later one.
    */
-  private markChanged(): void {
+  private markChanged(observedAtMs?: number): void {
     if (this.onEventToWire === undefined) return;
-    const now = performance.now();
+    const now = observedAtMs ?? performance.now();
     const marked: PeerEntry[] = [];
     for (const e of this.peers.values()) {
       if (e.session.state() !== 'Established') continue;
@@ -205,8 +205,11 @@ export class StandaloneDaemon {
     await e.session.stop(subcode, message);
   }
 
-  /** Applies a new configuration with the smallest disruption. */
-  async reload(next: StandaloneConfig): Promise<ReloadSummary> {
+  /**
+   * Applies a new configuration with the smallest disruption. `observedAtMs` (performance.now() when
+   * the reload was asked for, e.g. SIGHUP) starts the event→wire clock for changed VIPs.
+   */
+  async reload(next: StandaloneConfig, observedAtMs?: number): Promise<ReloadSummary> {
     const prev = this.cfg;
     const fullRestart =
       prev.localAsn !== next.localAsn || prev.routerId !== next.routerId || !same(prev.listen, next.listen);
@@ -239,7 +242,7 @@ export class StandaloneDaemon {
       }
     }
     await Promise.all(stops);
-    if (summary.vipsChanged) this.applyDesired(this.desired());
+    if (summary.vipsChanged) this.applyDesired(this.desired(), observedAtMs);
     for (const [id, p] of nextById) {
       const cur = this.peers.get(id);
       if (cur === undefined) {

@@ -78,6 +78,11 @@ test('event→wire: one observation per reload that changes what an Established 
   d.refreshRoutes(); // run.ts does this after every reload: still one observation for the change
   await d.speaker.idle();
   assert.equal(seen.length, 2);
+  // The clock starts when the reload was asked for (run.ts passes the SIGHUP time).
+  await d.reload(cfg(['192.0.2.3/32']), performance.now() - 200);
+  await d.speaker.idle();
+  assert.equal(seen.length, 3);
+  assert.ok(seen[2]![1] >= 0.2 && seen[2]![1] < 5, `${seen[2]![1]} s`);
   await d.shutdown();
 });
 
