@@ -127,8 +127,12 @@ export class Feedback {
         throw err;
       }
     }
-    // An Event only for a change this process saw (or a condition that differed from ours at start).
-    if (!(first && same)) await this.event(svc, 'v1', 'Service', s);
+    // Events only for changes: a transition this process saw, or (first time) a condition from before
+    // a restart that differs. A first decision with no condition yet emits an Event only when it
+    // announces, so installing vipd on N nodes does not emit N "withdrawn: no local endpoints" Events
+    // per Local Service (the condition still says it).
+    const emit = first ? (current !== undefined ? !same : s.announced) : true;
+    if (emit) await this.event(svc, 'v1', 'Service', s);
     this.reported.set(key, fp);
   }
 

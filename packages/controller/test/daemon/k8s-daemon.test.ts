@@ -119,6 +119,7 @@ function patchSlice(name: string, eps: { ip: string; node: string; ready: boolea
 test('announces a Cluster Service with a ready endpoint elsewhere, then follows readiness', { timeout: 20_000 }, async () => {
   await waitFor('the session', () => router.state === 'Established', 10_000);
   await waitFor('192.0.2.10/32 at the router', () => routes().includes('192.0.2.10/32'), 5_000);
+  await waitFor('condition True', () => conditionStatus() === 'True', 5_000);
   patchSlice('web-1', [{ ip: '10.1.0.1', node: 'n2', ready: false }]);
   await waitFor('withdrawn (not ready)', () => !routes().includes('192.0.2.10/32'), 5_000);
   await waitFor('condition False', () => conditionStatus() === 'False', 5_000);
@@ -228,14 +229,15 @@ function setSettings(spec: Record<string, unknown>): void {
   api.objects.update(api.resource(V, 'vipdsettings'), '', 'default', { ...cur, spec } as never, '');
 }
 
-test('keepAnnouncingWhenDisconnected: false withdraws while the API server is away', { timeout: 30_000 }, async () => {
+test('keepAnnouncingWhenDisconnected: false withdraws while the API server is away', { timeout: 60_000 }, async () => {
   setSettings({ drainPeriodSec: 0, keepAnnouncingWhenDisconnected: false });
   await waitFor('settings applied', () => daemon.settings?.keepAnnouncingWhenDisconnected === false, 5_000);
   await api.stop();
   await waitFor('withdrawn while disconnected', () => !routes().includes('192.0.2.10/32'), 10_000);
   assert.equal(router.state, 'Established', 'the session stays up');
   await api.start();
-  await waitFor('announced again after the watches reconnect', () => routes().includes('192.0.2.10/32'), 15_000);
+  // client-node's own reconnect delay doubles per failed attempt (1 s … 30 s): allow for it.
+  await waitFor('announced again after the watches reconnect', () => routes().includes('192.0.2.10/32'), 40_000);
 });
 
 test('shutdown with drainBehaviour graceful-shutdown: GRACEFUL_SHUTDOWN, wait, withdraw, Cease 6/2', { timeout: 30_000 }, async () => {
