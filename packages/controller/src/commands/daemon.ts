@@ -80,6 +80,11 @@ export async function run(argv: string[]): Promise<number> {
   const catalogue = createCatalogue(registry, {
     sources: {
       decisionCounts: () => daemon?.decisionCounts() ?? {},
+      // vipd_bgp_prefixes_announced: each session's Adj-RIB-Out, read at scrape time.
+      announcedPrefixes: () =>
+        (daemon?.sessionStatus() ?? []).flatMap((s) =>
+          (['ipv4-unicast', 'ipv6-unicast'] as const).map((family) => ({ peer: s.address, family, count: s.advertised[family] })),
+        ),
       configObjects: () => daemon?.configCounts() ?? {},
     },
   });

@@ -93,6 +93,9 @@ test('ready, decisions and metrics, then SIGTERM drains and exits 0', { timeout:
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.match(metrics, /vipd_event_to_wire_seconds_count\{peer="127\.0\.0\.2"\} [1-9]/);
+  // The VIP was withdrawn (no ready endpoint left): the Adj-RIB-Out gauge is read at scrape time.
+  assert.match(metrics, /vipd_bgp_prefixes_announced\{peer="127\.0\.0\.2",family="ipv4-unicast"\} 0/);
+  assert.match(metrics, /vipd_bgp_messages_sent_total\{peer="127\.0\.0\.2",type="update"\} [2-9]/);
   assert.match(metrics, /vipd_kube_watch_connected\{resource="endpointslices"\} 1/);
   assert.match(metrics, /vipd_announcement_decisions\{reason="no-endpoints"\} 1/);
   assert.match(metrics, /vipd_config_objects\{kind="BGPPeer",status="accepted"\} 1/);
