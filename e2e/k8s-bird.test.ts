@@ -214,8 +214,9 @@ test('Kubernetes mode against BIRD: every decision row, API server restart, SIGT
       return now.get('n2') !== before.get('n2') && now.get('n2')!.startsWith('Established@');
     }, { timeoutMs: 15_000, intervalMs: 100, what: 'n2 session re-established' });
     const after = await since();
-    assert.equal(after.get('n1'), before.get('n1'), 'n1 session untouched');
-    assert.equal(after.get('n3'), before.get('n3'), 'n3 session untouched');
+    const seen = `before ${JSON.stringify([...before])} after ${JSON.stringify([...after])}`;
+    assert.equal(after.get('n1'), before.get('n1'), `n1 session untouched: ${seen}`);
+    assert.equal(after.get('n3'), before.get('n3'), `n3 session untouched: ${seen}`);
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'n2 routes back on the new session');
   });
 
