@@ -42,3 +42,16 @@ test('node death detected by BFD (300 ms × 3): loss window under two seconds wi
   assert.ok(s.maxLossWindowMs > 300 && s.maxLossWindowMs < 2000, `loss window ${s.maxLossWindowMs} ms`);
   assert.ok(r.fibGoneMs < 2500, `FIB updated ${r.fibGoneMs} ms after the cut`);
 });
+
+test('node death detected by BFD (100 ms × 3): loss window well under a second', { timeout: 90_000 }, async () => {
+  const lab = await DatapathLab.create({ prefix: 'vdp-c-', router: 'bird', holdTimeSec: 9, bfd: { intervalMs: 100, multiplier: 3 } });
+  labs.push(lab);
+  await lab.start();
+  const r = await runNodeDeath(lab);
+  const s = summarizeUdp(r.udp);
+  assert.ok(s.lost > 0);
+  assert.equal(s.lossWindows.length, 1, JSON.stringify(s.lossWindows));
+  // Detection 300 ms after the last BFD packet (measured ≈ 0.3 s here); the bound leaves room for a busy CI.
+  assert.ok(s.maxLossWindowMs > 100 && s.maxLossWindowMs < 1000, `loss window ${s.maxLossWindowMs} ms`);
+  assert.ok(r.fibGoneMs < 1500, `FIB updated ${r.fibGoneMs} ms after the cut`);
+});
