@@ -1,24 +1,13 @@
 // The closed set of announcement-decision reasons (docs/decision.md). `decide.ts` returns exactly these
-// strings; the metric `vipd_announcement_decisions{reason}` (packages/metrics/src/labels.ts keeps the
-// same list, and a test checks the two are equal), Service conditions, Events and the status API use
-// them unchanged. Adding one means adding it in both places and in docs/decision.md.
+// strings; the metric `vipd_announcement_decisions{reason}`, Service conditions, Events and the status
+// API use them unchanged. The list itself lives in packages/metrics/src/labels.ts (one list); adding a
+// reason means adding it there, here (its text) and in docs/decision.md.
 
-export const REASONS = [
-  'announced',
-  'not-loadbalancer',
-  'not-our-class',
-  'no-vips',
-  'no-advertisement',
-  'node-excluded',
-  'node-not-ready',
-  'node-network-unavailable',
-  'node-draining',
-  'no-endpoints',
-  'no-local-endpoints',
-  'family-not-negotiated',
-  'config-invalid',
-] as const;
-export type Reason = (typeof REASONS)[number];
+import { DECISION_REASONS, type DecisionReason } from '@vipd/metrics/labels.ts';
+
+/** The one list, owned by the metric catalogue (its label values); re-exported under the decision's names. */
+export const REASONS = DECISION_REASONS;
+export type Reason = DecisionReason;
 
 /** Human text for each reason, used in Service Events and conditions ("withdrawn: no local endpoints"). */
 export const REASON_TEXT: Readonly<Record<Reason, string>> = {

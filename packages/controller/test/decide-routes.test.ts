@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WellKnownCommunity } from '../../bgp/src/wire/constants.ts';
+import { WellKnownCommunity } from '@vipd/bgp/wire/constants.ts';
 import {
   applyNegotiatedFamilies, decideAnnouncements, decideService, evaluateNode, mergeVipDecisions, type DecideConfig,
 } from '../src/decide.ts';

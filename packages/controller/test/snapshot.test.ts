@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DECISION_REASONS } from '../../metrics/src/labels.ts';
+import { DECISION_REASONS } from '@vipd/metrics/labels.ts';
 import { REASONS } from '../src/reasons.ts';
 import { endpointSliceFromK8s, nodeFromK8s, serviceFromK8s, snapshotFromK8s } from '../src/snapshot.ts';
 import { node, slice, svc } from './support/k8s-objects.ts';

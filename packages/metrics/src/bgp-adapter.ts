@@ -2,7 +2,7 @@
 // engine calls these methods synchronously on hot paths, so each is a few map lookups and never throws
 // (observe.ts contract); peer-supplied values (NOTIFICATION codes) are folded into closed label sets.
 
-import type { BgpMetrics, FamilyName, MessageTypeName, PeerStateName } from '../../bgp/src/observe.ts';
+import type { BgpMetrics, FamilyName, MessageTypeName, PeerStateName } from '@vipd/bgp/observe.ts';
 import type { BgpCatalogue } from './catalogue.ts';
 import {
   BGP_FAMILIES,

@@ -3,7 +3,7 @@
 // health check) whose cardinality the operator's configuration bounds. Values that arrive from outside
 // (a peer's NOTIFICATION code) are folded into these sets by the `label*` helpers, never passed through.
 
-import { NOTIFICATION_NAMES } from '../../bgp/src/wire/constants.ts';
+import { NOTIFICATION_NAMES } from '@vipd/bgp/wire/constants.ts';
 
 /**
  * Why the controller does or does not announce a Service VIP from this node. The controller's pure

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { noopMetrics, type BgpMetrics } from '../../bgp/src/observe.ts';
+import { noopMetrics, type BgpMetrics } from '@vipd/bgp/observe.ts';
 import { createBgpMetricsAdapter } from '../src/bgp-adapter.ts';
 import { createCatalogue } from '../src/catalogue.ts';
 

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { Registry, register as globalRegistry } from 'prom-client';
 import { createCatalogue, describeRegistry, exportedSeries } from '../src/catalogue.ts';
 import { DECISION_REASONS, labelFrom, labelNotification } from '../src/labels.ts';
-import { REASONS } from '../../controller/src/reasons.ts';
 
 async function valueOf(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
   const metric = registry.getSingleMetric(name);
@@ -83,8 +82,7 @@ test('issue 6 metrics exist with their labels', () => {
   }
 });
 
-test('decision reasons are the controller reasons, every one exported at zero', async () => {
-  assert.deepEqual([...DECISION_REASONS], [...REASONS]);
+test('every decision reason is exported, at zero when unused', async () => {
   const registry = new Registry();
   createCatalogue(registry);
   for (const reason of DECISION_REASONS) {

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import {
   Registry, buildServer, createBgpMetricsAdapter, createCatalogue, createLogging, isLogLevel, listenServer, parseListenAddress,
   type DecisionStatus, type PeerStatus, type RouteStatus, type SessionStateName,
-} from '../../../metrics/src/index.ts';
+} from '@vipd/metrics/index.ts';
 import { formatCommunity } from '../config/communities.ts';
 import { FOREIGN_REASONS } from '../reasons.ts';
 import { loadKubeConfig } from '../kube/informer.ts';

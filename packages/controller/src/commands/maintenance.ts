@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { HealthCheckStatus, HealthChecksResponse } from '../../../metrics/src/status.ts';
+import type { HealthCheckStatus, HealthChecksResponse } from '@vipd/metrics/status.ts';
 import { COMMON_USAGE, StatusClientError, getJson, runStatusCommand, type ClientOptions } from '../status-cli/client.ts';
 import { renderTable } from '../status-cli/format.ts';
 

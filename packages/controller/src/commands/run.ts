@@ -91,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const { createLogging } = await import('../../../metrics/src/logging.ts');
+  const { createLogging } = await import('@vipd/metrics/logging.ts');
   const logging = createLogging({ level: cfg.logLevel, base: { node: hostname() } });
   const log = logging.root;
   const metrics = createMetrics(cfg, logging);

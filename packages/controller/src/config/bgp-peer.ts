@@ -2,11 +2,11 @@
 // RFC 7607 ASNs, RFC 4724 graceful restart, RFC 5082-style multihop TTL). Schema-level rules are
 // mirrored in charts/vipd/crds/vipd.io_bgppeers.yaml; cross-field rules live only here.
 
-import { AS_TRANS } from '../../../bgp/src/wire/constants.ts';
+import { AS_TRANS } from '@vipd/bgp/wire/constants.ts';
 import { issue, result, type ParseResult } from './issues.ts';
 import { parseIp } from './ip.ts';
 import {
-  at, checkKnown, DNS_LABEL, DNS_SUBDOMAIN, newCtx, readBool, readEnum, readEnvelope, readInt, readIp,
+  at, checkKnown, DNS_LABEL, DNS_SUBDOMAIN, newCtx, readBool, readEnvelope, readInt, readIp,
   readList, readObj, readString, type Ctx, type Obj,
 } from './read.ts';
 import { parseSelector } from './selector.ts';

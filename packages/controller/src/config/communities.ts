@@ -3,7 +3,7 @@
 // (GRACEFUL_SHUTDOWN = 65535:0), and large communities "global:local1:local2" (RFC 8092 §3, three
 // 32-bit numbers). Values are the 32-bit numbers / triples the bgp package's PathAttributes carry.
 
-import { WellKnownCommunity } from '../../../bgp/src/wire/constants.ts';
+import { WellKnownCommunity } from '@vipd/bgp/wire/constants.ts';
 
 export type LargeCommunity = readonly [number, number, number];
 

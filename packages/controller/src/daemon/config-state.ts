@@ -6,8 +6,8 @@
 // (or key) that is missing keeps the peer down — never "no password" — and says so on the BGPPeer.
 
 import type * as k8s from '@kubernetes/client-node';
-import type { ConfigKind } from '../../../metrics/src/labels.ts';
-import type { ConfigObjectCounts } from '../../../metrics/src/catalogue-control.ts';
+import type { ConfigKind } from '@vipd/metrics/labels.ts';
+import type { ConfigObjectCounts } from '@vipd/metrics/catalogue-control.ts';
 import { acceptedCondition, type Condition, type ParseResult } from '../config/issues.ts';
 import { crossCheck } from '../config/cross-check.ts';
 import { parseBgpPeer } from '../config/bgp-peer.ts';

@@ -11,7 +11,7 @@
 //    VipdSettings.sessionStateEnabled is false.
 
 import * as k8s from '@kubernetes/client-node';
-import type { Logger } from '../../../bgp/src/observe.ts';
+import type { Logger } from '@vipd/bgp/observe.ts';
 import type { Condition } from '../config/issues.ts';
 import { summarizeService, type ServiceSummary } from '../decision-summary.ts';
 import type { ServiceDecision } from '../decide.ts';

@@ -9,12 +9,12 @@
 
 import net from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
-import type { BgpMetrics, Logger } from '../../../bgp/src/observe.ts';
-import { rejectConnection } from '../../../bgp/src/session.ts';
-import { normalizeAddress } from '../../../bgp/src/session-types.ts';
-import { CeaseSubcode } from '../../../bgp/src/wire/constants.ts';
-import { KUBE_RESOURCES, type ConfigKind, type KubeResource } from '../../../metrics/src/labels.ts';
-import type { ConfigObjectCounts } from '../../../metrics/src/catalogue-control.ts';
+import type { BgpMetrics, Logger } from '@vipd/bgp/observe.ts';
+import { rejectConnection } from '@vipd/bgp/session.ts';
+import { normalizeAddress } from '@vipd/bgp/session-types.ts';
+import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
+import { KUBE_RESOURCES, type ConfigKind, type KubeResource } from '@vipd/metrics/labels.ts';
+import type { ConfigObjectCounts } from '@vipd/metrics/catalogue-control.ts';
 import { canonicalIp } from '../config/ip.ts';
 import { decideService, evaluateNode, FAMILY_AFI_SAFI, type DecideConfig, type NodeContext, type ServiceDecision } from '../decide.ts';
 import { WorkQueue } from '../kube/queue.ts';

@@ -6,14 +6,14 @@
 // The FSM configuration is the standalone daemon's (standalone/real-session-layer.ts fsmConfigFor);
 // TCP-MD5 (RFC 2385) keys and TTL go on the socket through the native addon before the first SYN.
 
-import { Session } from '../../../bgp/src/session.ts';
-import { Speaker } from '../../../bgp/src/speaker.ts';
-import { codecEncoder, linkInfoFromNegotiated } from '../../../bgp/src/speaker-wire.ts';
-import type { PeerExportConfig, RouteAttributes } from '../../../bgp/src/export-policy.ts';
-import { createPeerSocket } from '../../../bgp/src/net/sockopt.ts';
-import type { BgpMetrics, FamilyName, Logger } from '../../../bgp/src/observe.ts';
-import type { DownReason, FsmStateName } from '../../../bgp/src/fsm/types.ts';
-import { describeNotification } from '../../../bgp/src/wire/errors.ts';
+import { Session } from '@vipd/bgp/session.ts';
+import { Speaker } from '@vipd/bgp/speaker.ts';
+import { codecEncoder, linkInfoFromNegotiated } from '@vipd/bgp/speaker-wire.ts';
+import type { PeerExportConfig, RouteAttributes } from '@vipd/bgp/export-policy.ts';
+import { createPeerSocket } from '@vipd/bgp/net/sockopt.ts';
+import type { BgpMetrics, FamilyName, Logger } from '@vipd/bgp/observe.ts';
+import type { DownReason, FsmStateName } from '@vipd/bgp/fsm/types.ts';
+import { describeNotification } from '@vipd/bgp/wire/errors.ts';
 import { fsmConfigFor } from '../standalone/real-session-layer.ts';
 import type { PeerConfig } from '../standalone/config.ts';
 import type { BgpPeer } from '../config/types.ts';

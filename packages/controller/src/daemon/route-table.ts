@@ -4,7 +4,7 @@
 // plus the Services sharing its VIPs), never O(all Services). Route attributes are interned so equal
 // attribute sets share one object (the speaker keys its attribute classes by identity first).
 
-import type { RouteAttributes } from '../../../bgp/src/export-policy.ts';
+import type { RouteAttributes } from '@vipd/bgp/export-policy.ts';
 import { mergeVipDecisions, type PeerRoute, type ServiceDecision, type VipDecision } from '../decide.ts';
 import type { Reason } from '../reasons.ts';
 

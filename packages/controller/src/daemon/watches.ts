@@ -5,7 +5,7 @@
 // in a handler is the EndpointSlice → Service index, so a Service's slices are found in O(its slices).
 
 import * as k8s from '@kubernetes/client-node';
-import type { KubeResource } from '../../../metrics/src/labels.ts';
+import type { KubeResource } from '@vipd/metrics/labels.ts';
 import { objectKey, watchResource, type WatchedResource } from '../kube/informer.ts';
 import { LABEL_SERVICE_NAME } from '../snapshot.ts';
 

@@ -3,11 +3,11 @@
 
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { Md5Secret, PeerSecurityError } from '../../../bgp/src/net/peer-security.ts';
-import { ipFamily, parseIpPrefix } from '../../../bgp/src/ip.ts';
-import type { RouteAttributes } from '../../../bgp/src/export-policy.ts';
-import type { FamilyName } from '../../../bgp/src/observe.ts';
-import type { OriginCode } from '../../../bgp/src/wire/constants.ts';
+import { Md5Secret, PeerSecurityError } from '@vipd/bgp/net/peer-security.ts';
+import { ipFamily, parseIpPrefix } from '@vipd/bgp/ip.ts';
+import type { RouteAttributes } from '@vipd/bgp/export-policy.ts';
+import type { FamilyName } from '@vipd/bgp/observe.ts';
+import type { OriginCode } from '@vipd/bgp/wire/constants.ts';
 import { checkSharedHealthNames, parseVipHealthCheck, type VipHealthCheck } from './health-config.ts';
 
 export interface ConfigIssue {

@@ -7,7 +7,7 @@
 // controlplane DaemonSet (charts/vipd/templates/controlplane-daemonset.yaml).
 
 import { stringify } from 'yaml';
-import { ipFamily } from '../../../bgp/src/ip.ts';
+import { ipFamily } from '@vipd/bgp/ip.ts';
 
 export class ManifestError extends Error {
   readonly code = 'ERR_MANIFEST_ARGS' as const;

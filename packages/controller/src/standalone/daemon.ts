@@ -5,12 +5,12 @@
 // (RFC 4486 §4). Shutdown drains (withdraw, or RFC 8326 GRACEFUL_SHUTDOWN then withdraw) and closes
 // each session with Cease 6/2 and the RFC 9003 message.
 
-import { Speaker } from '../../../bgp/src/speaker.ts';
-import { codecEncoder } from '../../../bgp/src/speaker-wire.ts';
-import type { PeerExportConfig, RouteAttributes } from '../../../bgp/src/export-policy.ts';
-import { noopMetrics, type BgpMetrics, type Logger } from '../../../bgp/src/observe.ts';
-import { CeaseSubcode } from '../../../bgp/src/wire/constants.ts';
-import { formatIp, ipFamily, parseIpBytes } from '../../../bgp/src/ip.ts';
+import { Speaker } from '@vipd/bgp/speaker.ts';
+import { codecEncoder } from '@vipd/bgp/speaker-wire.ts';
+import type { PeerExportConfig, RouteAttributes } from '@vipd/bgp/export-policy.ts';
+import { noopMetrics, type BgpMetrics, type Logger } from '@vipd/bgp/observe.ts';
+import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
+import { formatIp, ipFamily, parseIpBytes } from '@vipd/bgp/ip.ts';
 import type { PeerConfig, StandaloneConfig, VipConfig } from './config.ts';
 import type { ListenerPort, SessionLayer, SessionPort } from './session-layer.ts';
 import type { PeerDetails } from './peer-details.ts';

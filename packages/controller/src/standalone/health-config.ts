@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { CheckSpec } from '../health/checkers.ts';
 import type { HealthConfig } from '../health/state.ts';
-import type { RouteAttributes } from '../../../bgp/src/export-policy.ts';
+import type { RouteAttributes } from '@vipd/bgp/export-policy.ts';
 import type { ConfigIssue } from './config.ts';
 
 /** Attribute changes applied to a VIP's own attributes while its check is DOWN (whenDown: announce). */
@@ -141,7 +141,7 @@ function parseSpec(
   let expectStatus: [number, number] | undefined;
   const es = o.expectStatus;
   if (es !== undefined) {
-    const m = typeof es === 'number' ? [es, es] : typeof es === 'string' ? /^(\d{3})(?:-(\d{3}))?$/.exec(es)?.slice(1).map((x, i, a) => Number(x ?? a[0])) : undefined;
+    const m = typeof es === 'number' ? [es, es] : typeof es === 'string' ? /^(\d{3})(?:-(\d{3}))?$/.exec(es)?.slice(1).map((x, _i, a) => Number(x ?? a[0])) : undefined;
     if (m === undefined || m.length !== 2 || m[0]! < 100 || m[1]! > 599 || m[0]! > m[1]!) bad('expectStatus', 'must be a status (200) or a range ("200-299")');
     else expectStatus = [m[0]!, m[1]!];
   }

@@ -4,9 +4,9 @@
 // (level-triggered: the daemon re-reads every VIP). Reports results to the metrics catalogue, the
 // status API (/api/v1/health-checks) and the log. Draining uses RFC 8326 GRACEFUL_SHUTDOWN.
 
-import type { RouteAttributes } from '../../../bgp/src/export-policy.ts';
-import type { Logger } from '../../../bgp/src/observe.ts';
-import type { ControlMetrics, HealthCheckStatus } from '../../../metrics/src/index.ts';
+import type { RouteAttributes } from '@vipd/bgp/export-policy.ts';
+import type { Logger } from '@vipd/bgp/observe.ts';
+import type { ControlMetrics, HealthCheckStatus } from '@vipd/metrics/index.ts';
 import { HealthMonitor, type HealthCheckDefinition, type HealthCheckView } from '../health/monitor.ts';
 import type { CheckResult } from '../health/checkers.ts';
 import type { Health } from '../health/state.ts';

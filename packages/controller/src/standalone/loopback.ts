@@ -4,7 +4,7 @@
 // exit. An address that was already on `lo` is left alone (not ours to remove).
 
 import { execFile } from 'node:child_process';
-import type { Logger } from '../../../bgp/src/observe.ts';
+import type { Logger } from '@vipd/bgp/observe.ts';
 
 export class LoopbackError extends Error {
   readonly code = 'ERR_LOOPBACK' as const;

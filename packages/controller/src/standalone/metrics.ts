@@ -16,7 +16,7 @@ import {
   type RouteStatus,
   type SessionStateName,
   type StatusProvider,
-} from '../../../metrics/src/index.ts';
+} from '@vipd/metrics/index.ts';
 import type { StandaloneConfig } from './config.ts';
 import type { StandaloneDaemon } from './daemon.ts';
 import type { HealthGate } from './health-gate.ts';

@@ -5,13 +5,13 @@
 // the Session's events and by wrapping the BgpMetrics the session reports to. No secrets: nothing here
 // reads the peer's configuration.
 
-import type { BgpMetrics } from '../../../bgp/src/observe.ts';
-import type { Session } from '../../../bgp/src/session.ts';
-import type { Negotiated } from '../../../bgp/src/fsm/negotiate.ts';
-import type { DownReason } from '../../../bgp/src/fsm/types.ts';
-import { familyOf } from '../../../bgp/src/speaker-encoder.ts';
-import { NOTIFICATION_NAMES } from '../../../bgp/src/wire/constants.ts';
-import { decodeShutdownCommunication, hasShutdownCommunication } from '../../../bgp/src/wire/notification.ts';
+import type { BgpMetrics } from '@vipd/bgp/observe.ts';
+import type { Session } from '@vipd/bgp/session.ts';
+import type { Negotiated } from '@vipd/bgp/fsm/negotiate.ts';
+import type { DownReason } from '@vipd/bgp/fsm/types.ts';
+import { familyOf } from '@vipd/bgp/speaker-encoder.ts';
+import { NOTIFICATION_NAMES } from '@vipd/bgp/wire/constants.ts';
+import { decodeShutdownCommunication, hasShutdownCommunication } from '@vipd/bgp/wire/notification.ts';
 
 export interface PeerLastError {
   readonly direction: 'sent' | 'received';

@@ -10,14 +10,14 @@
 // a BFD session leaving Up tears the BGP session down with Cease 6/10 (RFC 9384) and restarts it.
 
 import net from 'node:net';
-import { Session, normalizeAddress, rejectConnection } from '../../../bgp/src/session.ts';
-import { linkInfoFromNegotiated } from '../../../bgp/src/speaker-wire.ts';
-import { FAMILY_AFI_SAFI } from '../../../bgp/src/speaker-encoder.ts';
-import type { FsmConfigInput } from '../../../bgp/src/fsm/types.ts';
-import type { BgpMetrics, Logger } from '../../../bgp/src/observe.ts';
-import { CeaseSubcode } from '../../../bgp/src/wire/constants.ts';
-import { SecureListener, checkPeerSecurity, createSecureSocket, needsAddon, rekeySocket, type PeerSecurity } from '../../../bgp/src/net/peer-security.ts';
-import { BfdService, type BfdStateEvent } from '../../../bgp/src/bfd/service.ts';
+import { Session, normalizeAddress, rejectConnection } from '@vipd/bgp/session.ts';
+import { linkInfoFromNegotiated } from '@vipd/bgp/speaker-wire.ts';
+import { FAMILY_AFI_SAFI } from '@vipd/bgp/speaker-encoder.ts';
+import type { FsmConfigInput } from '@vipd/bgp/fsm/types.ts';
+import type { BgpMetrics, Logger } from '@vipd/bgp/observe.ts';
+import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
+import { SecureListener, checkPeerSecurity, createSecureSocket, needsAddon, rekeySocket, type PeerSecurity } from '@vipd/bgp/net/peer-security.ts';
+import { BfdService, type BfdStateEvent } from '@vipd/bgp/bfd/service.ts';
 import type { PeerConfig } from './config.ts';
 import { PeerDetailsTracker } from './peer-details.ts';
 import type { ListenerPort, SessionGlobals, SessionHooks, SessionLayer, SessionPort } from './session-layer.ts';

@@ -3,8 +3,8 @@
 // the session tells it (Established with the negotiated link, down, ROUTE-REFRESH). The daemon's logic
 // is tested against a fake layer; `real-session-layer.ts` implements it on packages/bgp's Session.
 
-import type { PeerLinkInfo } from '../../../bgp/src/export-policy.ts';
-import type { PeerSink } from '../../../bgp/src/speaker.ts';
+import type { PeerLinkInfo } from '@vipd/bgp/export-policy.ts';
+import type { PeerSink } from '@vipd/bgp/speaker.ts';
 import type { PeerConfig } from './config.ts';
 import type { PeerDetails } from './peer-details.ts';
 

@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { parseArgs } from 'node:util';
 // status.ts directly, not the @vipd/metrics index: the CLI must not load fastify, pino and prom-client.
-import { DEFAULT_HTTP_PORT } from '../../../metrics/src/status.ts';
+import { DEFAULT_HTTP_PORT } from '@vipd/metrics/status.ts';
 
 export const DEFAULT_STATUS_URL = `http://127.0.0.1:${DEFAULT_HTTP_PORT}`;
 const MAX_BODY_BYTES = 16 * 1024 * 1024;

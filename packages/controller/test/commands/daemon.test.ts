@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { Listener } from '../../../bgp/src/listener.ts';
-import { Session } from '../../../bgp/src/session.ts';
+import { Listener } from '@vipd/bgp/listener.ts';
+import { Session } from '@vipd/bgp/session.ts';
 import { TestApiServer } from '../../../../e2e/support/apiserver/test-api-server.ts';
 import { waitFor } from '../../../../e2e/support/apiserver/client-helpers.ts';
 

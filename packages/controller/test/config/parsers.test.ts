@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isIPv4 } from 'node:net';
 import fc from 'fast-check';
-import { WellKnownCommunity } from '../../../bgp/src/wire/constants.ts';
+import { WellKnownCommunity } from '@vipd/bgp/wire/constants.ts';
 import { parseCommunity, parseLargeCommunity, formatCommunity } from '../../src/config/communities.ts';
 import {
   acceptedCondition, ConfigValidationError, crossCheck, DEFAULT_SETTINGS, findPoolOverlaps, parseBgpAdvertisement, parseBgpPeer,

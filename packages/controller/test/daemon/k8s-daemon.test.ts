@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
-import { Listener } from '../../../bgp/src/listener.ts';
-import { Session } from '../../../bgp/src/session.ts';
-import { formatIp } from '../../../bgp/src/ip.ts';
-import { noopLogger } from '../../../bgp/src/observe.ts';
+import { Listener } from '@vipd/bgp/listener.ts';
+import { Session } from '@vipd/bgp/session.ts';
+import { formatIp } from '@vipd/bgp/ip.ts';
+import { noopLogger } from '@vipd/bgp/observe.ts';
 import { TestApiServer } from '../../../../e2e/support/apiserver/test-api-server.ts';
 import { resourceId } from '../../../../e2e/support/apiserver/resources.ts';
 import { kubeConfigFor, waitFor } from '../../../../e2e/support/apiserver/client-helpers.ts';

@@ -10,7 +10,7 @@ let server: http.Server;
 let mode: 'ok' | 'fail' | 'slow' = 'ok';
 
 before(async () => {
-  server = http.createServer((req, res) => {
+  server = http.createServer((_req, res) => {
     if (mode === 'slow') return; // never answers
     res.writeHead(mode === 'ok' ? 200 : 503, { 'content-type': 'text/plain' });
     res.end(mode === 'ok' ? 'ok: livez' : 'not ready');

@@ -12,11 +12,11 @@ import { StandaloneDaemon } from '../../src/standalone/daemon.ts';
 import { validateConfig } from '../../src/standalone/config.ts';
 import { HealthGate } from '../../src/standalone/health-gate.ts';
 import type { SessionLayer, SessionPort } from '../../src/standalone/session-layer.ts';
-import { noopLogger } from '../../../bgp/src/observe.ts';
-import { Framer } from '../../../bgp/src/wire/framer.ts';
-import { decodeMessage } from '../../../bgp/src/wire/message.ts';
-import { formatPrefix } from '../../../bgp/src/wire/nlri.ts';
-import type { UpdateMessage } from '../../../bgp/src/wire/types.ts';
+import { noopLogger } from '@vipd/bgp/observe.ts';
+import { Framer } from '@vipd/bgp/wire/framer.ts';
+import { decodeMessage } from '@vipd/bgp/wire/message.ts';
+import { formatPrefix } from '@vipd/bgp/wire/nlri.ts';
+import type { UpdateMessage } from '@vipd/bgp/wire/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vhc-daemon-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { StandaloneDaemon, normalize } from '../../src/standalone/daemon.ts';
 import { validateConfig, type StandaloneConfig } from '../../src/standalone/config.ts';
 import type { SessionHooks, SessionLayer, SessionPort } from '../../src/standalone/session-layer.ts';
-import { noopLogger } from '../../../bgp/src/observe.ts';
-import { Framer } from '../../../bgp/src/wire/framer.ts';
-import { decodeMessage } from '../../../bgp/src/wire/message.ts';
-import { formatPrefix } from '../../../bgp/src/wire/nlri.ts';
-import type { UpdateMessage } from '../../../bgp/src/wire/types.ts';
+import { noopLogger } from '@vipd/bgp/observe.ts';
+import { Framer } from '@vipd/bgp/wire/framer.ts';
+import { decodeMessage } from '@vipd/bgp/wire/message.ts';
+import { formatPrefix } from '@vipd/bgp/wire/nlri.ts';
+import type { UpdateMessage } from '@vipd/bgp/wire/types.ts';
 
 interface FakeSession extends SessionPort {
   hooks: SessionHooks;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig, type StandaloneConfig } from '../../src/standalone/config.ts';
 import { HealthGate } from '../../src/standalone/health-gate.ts';
-import { noopLogger } from '../../../bgp/src/observe.ts';
+import { noopLogger } from '@vipd/bgp/observe.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vhc-gate-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoopbackBinder, LoopbackError } from '../../src/standalone/loopback.ts';
-import { noopLogger } from '../../../bgp/src/observe.ts';
+import { noopLogger } from '@vipd/bgp/observe.ts';
 
 function fakeIp(existing: string[] = [], failWith?: string) {
   const calls: string[] = [];

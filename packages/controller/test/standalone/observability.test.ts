@@ -10,10 +10,10 @@ import { StandaloneDaemon } from '../../src/standalone/daemon.ts';
 import { validateConfig, type StandaloneConfig } from '../../src/standalone/config.ts';
 import type { SessionHooks, SessionLayer, SessionPort } from '../../src/standalone/session-layer.ts';
 import { PeerDetailsTracker, negotiatedCapabilities } from '../../src/standalone/peer-details.ts';
-import { noopLogger, noopMetrics, type BgpMetrics } from '../../../bgp/src/observe.ts';
-import type { Negotiated } from '../../../bgp/src/fsm/negotiate.ts';
-import type { Session } from '../../../bgp/src/session.ts';
-import { encodeShutdownCommunication } from '../../../bgp/src/wire/notification.ts';
+import { noopLogger, noopMetrics, type BgpMetrics } from '@vipd/bgp/observe.ts';
+import type { Negotiated } from '@vipd/bgp/fsm/negotiate.ts';
+import type { Session } from '@vipd/bgp/session.ts';
+import { encodeShutdownCommunication } from '@vipd/bgp/wire/notification.ts';
 
 interface Fake extends SessionPort {
   up(write?: (m: readonly Uint8Array[]) => Promise<void> | void): void;

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { ConfigError, validateConfig } from '../../src/standalone/config.ts';
 import { realSessionLayer, type PeerDiagnosis } from '../../src/standalone/real-session-layer.ts';
-import { ListenSocket } from '../../../bgp/src/net/sockopt.ts';
-import type { Logger } from '../../../bgp/src/observe.ts';
+import { ListenSocket } from '@vipd/bgp/net/sockopt.ts';
+import type { Logger } from '@vipd/bgp/observe.ts';
 
 const base = { localAsn: 65000, routerId: '10.0.0.1' };
 const issuePaths = (doc: unknown): string[] => {
