@@ -13,7 +13,7 @@ import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
 import { formatIp, ipFamily, parseIpBytes } from '@vipd/bgp/ip.ts';
 import type { PeerConfig, StandaloneConfig, VipConfig } from './config.ts';
 import type { ListenerPort, SessionLayer, SessionPort } from './session-layer.ts';
-import type { PeerDetails } from './peer-details.ts';
+import { queueDepthWriter, type PeerDetails } from './peer-details.ts';
 
 export interface DaemonOptions {
   readonly layer: SessionLayer;
@@ -161,19 +161,11 @@ export class StandaloneDaemon {
           log.info({ families: [...link.families], fourOctetAs: link.fourOctetAs, localAddress: link.localAddress }, 'session established');
           const entry = this.peers.get(id);
           if (entry !== undefined) entry.changedAtMs = undefined;
-          let queued = 0;
+          // vipd_bgp_update_queue_depth (peer-details.ts queueDepthWriter).
+          const write = queueDepthWriter(id, this.opts.metrics, async (msgs) => sink.write(msgs));
           this.speaker.peerUp(id, link, {
             write: async (msgs) => {
-              // vipd_bgp_update_queue_depth: messages the speaker built and handed to the session that
-              // the socket has not taken yet (the session serialises writes and waits for 'drain').
-              queued += msgs.length;
-              this.opts.metrics?.updateQueueDepth(id, queued);
-              try {
-                await sink.write(msgs);
-              } finally {
-                queued -= msgs.length;
-                this.opts.metrics?.updateQueueDepth(id, queued);
-              }
+              await write(msgs);
               const e = this.peers.get(id);
               if (e?.changedAtMs === undefined || e.session !== entry?.session) return;
               this.onEventToWire?.(id, (performance.now() - e.changedAtMs) / 1000);

@@ -20,6 +20,7 @@ import {
 import type { StandaloneConfig } from './config.ts';
 import type { StandaloneDaemon } from './daemon.ts';
 import type { HealthGate } from './health-gate.ts';
+import type { PeerDetails } from './peer-details.ts';
 
 export interface MetricsHandle {
   readonly bgp: BgpMetricsAdapter;
@@ -71,39 +72,9 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
         }),
         peers: () => {
           const ribs = new Map(daemon.speaker.status().map((s) => [s.peer, s]));
-          return daemon.peerSnapshots().map((p): PeerStatus => {
-            const rib = ribs.get(p.address);
-            const state = (STATES.includes(p.state) ? p.state : 'Idle') as SessionStateName;
-            const d = p.details;
-            const families = d !== null && d.families.length > 0 ? d.families : p.families;
-            return {
-              address: p.address,
-              port: p.port,
-              localAddress: d?.localAddress ?? null,
-              description: p.description,
-              peerAsn: p.asn,
-              localAsn: daemon.config.localAsn,
-              peerRouterId: d?.peerRouterId ?? null,
-              state,
-              stateSinceMs: d?.stateSinceMs ?? startedAtMs,
-              holdTimeSec: d?.holdTimeSec ?? null,
-              keepaliveSec: d?.keepaliveSec ?? null,
-              capabilities: d?.capabilities ?? [],
-              families: families as PeerStatus['families'],
-              prefixes: (['ipv4-unicast', 'ipv6-unicast'] as const).map((family) => ({
-                family,
-                advertised: rib?.advertised[family] ?? 0,
-                pending: catalogue.bgp.hot.prefixesPending.get(p.address, family) ?? 0,
-                received: d?.received[family] ?? 0,
-              })),
-              messagesSent: d?.messagesSent ?? 0,
-              messagesReceived: d?.messagesReceived ?? 0,
-              establishedTransitions: d?.establishedTransitions ?? 0,
-              lastError: d?.lastError ?? null,
-              diagnosis: p.diagnosis,
-              bfd: p.bfd,
-            };
-          });
+          return daemon.peerSnapshots().map((p) =>
+            peerStatusOf({ ...p, localAsn: daemon.config.localAsn, advertised: ribs.get(p.address)?.advertised }, catalogue.bgp.hot.prefixesPending, startedAtMs),
+          );
         },
         routes: () =>
           daemon.config.vips.filter((v) => health === undefined || health.attributesFor(v) !== undefined).map(
@@ -140,6 +111,60 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
       return url;
     },
     close: () => close(),
+  };
+}
+
+/** What both modes know about one peer for GET /api/v1/peers (`details` from PeerDetailsTracker). */
+export interface PeerStatusInput {
+  readonly address: string;
+  readonly port: number;
+  readonly description: string | null;
+  readonly asn: number | null;
+  readonly localAsn: number;
+  readonly state: string;
+  /** Configured families (shown until a session negotiated some). */
+  readonly families: readonly string[];
+  readonly diagnosis: string | null;
+  readonly bfd: string | null;
+  readonly details: PeerDetails | null;
+  readonly advertised: Readonly<Record<'ipv4-unicast' | 'ipv6-unicast', number>> | undefined;
+}
+
+/** One PeerStatus (standalone and Kubernetes mode share it); `pending` is the prefixesPending store. */
+export function peerStatusOf(
+  p: PeerStatusInput,
+  pending: { get(peer: string, family: string): number | undefined },
+  startedAtMs: number,
+): PeerStatus {
+  const state = (STATES.includes(p.state) ? p.state : 'Idle') as SessionStateName;
+  const d = p.details;
+  const families = d !== null && d.families.length > 0 ? d.families : p.families;
+  return {
+    address: p.address,
+    port: p.port,
+    localAddress: d?.localAddress ?? null,
+    description: p.description,
+    peerAsn: p.asn,
+    localAsn: p.localAsn,
+    peerRouterId: d?.peerRouterId ?? null,
+    state,
+    stateSinceMs: d?.stateSinceMs ?? startedAtMs,
+    holdTimeSec: d?.holdTimeSec ?? null,
+    keepaliveSec: d?.keepaliveSec ?? null,
+    capabilities: d?.capabilities ?? [],
+    families: families as PeerStatus['families'],
+    prefixes: (['ipv4-unicast', 'ipv6-unicast'] as const).map((family) => ({
+      family,
+      advertised: p.advertised?.[family] ?? 0,
+      pending: pending.get(p.address, family) ?? 0,
+      received: d?.received[family] ?? 0,
+    })),
+    messagesSent: d?.messagesSent ?? 0,
+    messagesReceived: d?.messagesReceived ?? 0,
+    establishedTransitions: d?.establishedTransitions ?? 0,
+    lastError: d?.lastError ?? null,
+    diagnosis: p.diagnosis,
+    bfd: p.bfd,
   };
 }
 

@@ -145,3 +145,26 @@ export class PeerDetailsTracker {
     };
   }
 }
+
+/**
+ * vipd_bgp_update_queue_depth: wraps a session write so `metrics` sees how many messages the speaker
+ * built and handed over that the socket has not taken yet (the session serialises writes and waits for
+ * 'drain'). Used by the standalone daemon and by Kubernetes mode's PeerFeed.
+ */
+export function queueDepthWriter(
+  peer: string,
+  metrics: BgpMetrics | undefined,
+  write: (msgs: readonly Uint8Array[]) => Promise<void>,
+): (msgs: readonly Uint8Array[]) => Promise<void> {
+  let queued = 0;
+  return async (msgs) => {
+    queued += msgs.length;
+    metrics?.updateQueueDepth(peer, queued);
+    try {
+      await write(msgs);
+    } finally {
+      queued -= msgs.length;
+      metrics?.updateQueueDepth(peer, queued);
+    }
+  };
+}

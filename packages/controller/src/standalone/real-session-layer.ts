@@ -15,9 +15,8 @@ import { linkInfoFromNegotiated } from '@vipd/bgp/speaker-wire.ts';
 import { FAMILY_AFI_SAFI } from '@vipd/bgp/speaker-encoder.ts';
 import type { FsmConfigInput } from '@vipd/bgp/fsm/types.ts';
 import type { BgpMetrics, Logger } from '@vipd/bgp/observe.ts';
-import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
 import { SecureListener, checkPeerSecurity, createSecureSocket, needsAddon, rekeySocket, type PeerSecurity } from '@vipd/bgp/net/peer-security.ts';
-import { BfdService, type BfdStateEvent } from '@vipd/bgp/bfd/service.ts';
+import { BfdCoupling, type BfdBinding } from './bfd-coupling.ts';
 import type { PeerConfig } from './config.ts';
 import { PeerDetailsTracker } from './peer-details.ts';
 import type { ListenerPort, SessionGlobals, SessionHooks, SessionLayer, SessionPort } from './session-layer.ts';
@@ -89,21 +88,10 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
   const secured = new Map<string, PeerSecurity>();
   let secureListener: SecureListener | undefined;
   let tcpAoReported = false;
-  let bfd: BfdService | undefined;
   let listening = false;
-  const bfdHandlers = new Map<string, (ev: BfdStateEvent) => void>();
   const obs = opts.observer;
-  const bfdService = (): BfdService => {
-    if (bfd === undefined) {
-      bfd = new BfdService({ logger: log });
-      bfd.on('state', (ev) => {
-        obs?.bfdState(ev.id, ev.to);
-        obs?.bfdTransition(ev.id, ev.to);
-        bfdHandlers.get(ev.id)?.(ev);
-      });
-    }
-    return bfd;
-  };
+  // BFD ↔ BGP coupling (bfd-coupling.ts, shared with Kubernetes mode).
+  const bfd = new BfdCoupling({ log, ...(obs === undefined ? {} : { observer: obs }), ...(opts.bfdPorts === undefined ? {} : { ports: opts.bfdPorts }) });
   return {
     createSession(peer: PeerConfig, globals: SessionGlobals, hooks: SessionHooks): SessionPort {
       let sec = peerSecurityOf(peer);
@@ -166,33 +154,13 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
       }, DIAGNOSIS_POLL_MS);
       diagTimer.unref();
 
-      let stopped = false;
-      let bfdStarted = false;
-      const startBfd = (localAddress: string) => {
-        if (peer.bfd === undefined || bfdStarted) return;
-        bfdStarted = true;
-        bfdService().addPeer({
-          id: peer.address, peerAddress: peer.address, localAddress, multihop: peer.bfd.multihop,
-          ...(peer.bfd.multihop ? { maxHops: peer.ttlSecurityHops ?? peer.multihopTtl } : {}),
-          timers: { desiredMinTxUs: peer.bfd.minTxMs * 1000, requiredMinRxUs: peer.bfd.minRxMs * 1000, detectMult: peer.bfd.multiplier },
-          ...(peer.bfd.auth === undefined ? {} : { auth: { type: peer.bfd.auth.type, keyId: peer.bfd.auth.keyId, key: peer.bfd.auth.key.bytes() } }),
-          ...(opts.bfdPorts === undefined ? {} : { listenPort: opts.bfdPorts.listen, peerPort: opts.bfdPorts.peer }),
-        });
-        plog.info({ profile: peer.bfd.profile, auth: peer.bfd.auth?.type ?? 'none', minTxMs: peer.bfd.minTxMs, minRxMs: peer.bfd.minRxMs, multiplier: peer.bfd.multiplier, localAddress }, 'BFD session started');
-      };
-      if (peer.bfd !== undefined) {
-        bfdService(); // BfdUnavailableError here, at start, when the addon is missing
-        bfdHandlers.set(peer.address, (ev) => {
-          if (ev.from !== 'Up' || stopped) return;
-          // RFC 5882 §4.3 / RFC 9384: the forwarding path is gone; close the session with Cease 6/10
-          // at once (the speaker withdraws and drops the peer's state) instead of waiting for the hold timer.
-          plog.warn({ bfdState: ev.to, diag: ev.diag }, 'BFD down: closing the BGP session (Cease 6/10)');
-          void session.stop({ subcode: CeaseSubcode.BFD_DOWN, message: 'BFD down' }).then(() => {
-            if (!stopped) session.start();
-          });
-        });
-        if (peer.sourceAddress !== undefined) startBfd(peer.sourceAddress);
-      }
+      // BfdUnavailableError here, at start, when the addon is missing. A BFD session leaving Up closes
+      // the BGP session with Cease 6/10 and restarts it (bfd-coupling.ts).
+      const bfdLink: BfdBinding | undefined = peer.bfd === undefined
+        ? undefined
+        : bfd.bind({ peerAddress: peer.address, session, bfd: peer.bfd, maxHops: peer.ttlSecurityHops ?? peer.multihopTtl, log: plog });
+      const startBfd = (localAddress: string) => bfdLink?.start(localAddress);
+      if (peer.sourceAddress !== undefined) startBfd(peer.sourceAddress);
       details.attach(session);
       session.on('established', (info) => {
         setDiagnosis(null);
@@ -204,16 +172,12 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
       session.on('down', () => hooks.down());
       session.on('routeRefresh', (r) => hooks.routeRefresh(r.afi, r.safi, r.subtype));
       const release = () => {
-        stopped = true;
         clearInterval(diagTimer);
         if (secured.get(peer.address) === sec) {
           secured.delete(peer.address);
           secureListener?.removePeer(peer.address);
         }
-        if (peer.bfd !== undefined) {
-          bfdHandlers.delete(peer.address);
-          bfd?.removePeer(peer.address);
-        }
+        bfdLink?.release();
       };
       const port: RealSessionPort = {
         peer: peer.address,
@@ -231,7 +195,7 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
         state: () => session.state,
         diagnosis: () => diagnosis,
         details: () => details.snapshot(session.state === 'Established'),
-        bfdState: () => (peer.bfd === undefined ? null : bfd?.state(peer.address) ?? 'Down'),
+        bfdState: () => bfdLink?.state() ?? null,
         rekey(next) {
           // Only a key → key change is live; adding or removing MD5 (or TTL changes) restarts the peer.
           if (sec.md5 === undefined || next.md5 === undefined || next.ttlSecurityHops !== peer.ttlSecurityHops || next.multihopTtl !== peer.multihopTtl) return false;
@@ -293,8 +257,7 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
     },
 
     async close(): Promise<void> {
-      await bfd?.close();
-      bfd = undefined;
+      await bfd.close();
     },
   };
 }
