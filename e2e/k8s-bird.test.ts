@@ -1,7 +1,8 @@
 // Kubernetes mode end to end: the test API server (in this process; real REST/watch for client-node),
 // a real BIRD 2 router in namespace vkd-r and three `vipd daemon` node processes in vkd-n1..n3, each
-// peering with BIRD over its own veth link. The daemons reach the API server through a loopback relay
-// inside their namespace and a Unix socket (e2e/support/tcp-unix-relay.ts), TLS end to end. Every
+// peering with BIRD over its own veth link (lab setup shared with k8s-frr: e2e/support/k8s-lab.ts). The
+// daemons reach the API server through a loopback relay inside their namespace and a Unix socket
+// (e2e/support/tcp-unix-relay.ts), TLS end to end. Every
 // assertion is on BIRD's own view (`birdc show route all`: which node's session carries each VIP).
 // Rows: Cluster vs Local, readiness flips, zero endpoints, excluded node (label), drained node
 // (cordon), shared VIP, invalid config object (Accepted=False, last valid config still used), missing
@@ -10,20 +11,12 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type net from 'node:net';
-import { join } from 'node:path';
-import { TestApiServer } from './support/apiserver/test-api-server.ts';
 import { resourceId } from './support/apiserver/resources.ts';
-import { Topology, type LabProcess } from './support/netns.ts';
 import { BirdRouter } from './support/routers/bird.ts';
 import { waitFor } from './support/exec.ts';
-import { serveUnixToTcp } from './support/tcp-unix-relay.ts';
-import { VIPD_CLI } from './support/vipd-process.ts';
+import { EXCLUDE_LABEL, K8sLab, V } from './support/k8s-lab.ts';
 
 const isRoot = process.getuid?.() === 0;
-const API_PORT = 18830;
-const V = 'vipd.io/v1alpha1';
-const DS = 'discovery.k8s.io/v1';
 const NODES = ['n1', 'n2', 'n3'] as const;
 type NodeName = (typeof NODES)[number];
 const ROUTER_AS = 65000;
@@ -32,13 +25,8 @@ const VIP_LOCAL = '198.51.100.1/32';
 const VIP_CLUSTER = '198.51.100.2/32';
 const VIP_SHARED = '198.51.100.3/32';
 
-let topo: Topology;
-let api: TestApiServer;
+let lab: K8sLab<NodeName>;
 let bird: BirdRouter;
-let unixServer: net.Server | undefined;
-const vipd = new Map<NodeName, LabProcess>();
-const routerAddr = new Map<NodeName, string>();
-const nodeAddr = new Map<NodeName, string>();
 
 const opts = { skip: isRoot ? false : 'needs root for network namespaces', timeout: 150_000 };
 
@@ -52,52 +40,10 @@ async function expectCarriers(prefix: string, nodes: readonly string[], what: st
   const want = [...nodes].sort().join(',');
   await waitFor(async () => (await carriers(prefix)).join(',') === want, { timeoutMs, intervalMs: 50, what: `${what}: ${prefix} from [${want}]` })
     .catch(async (err: unknown) => {
-      throw new Error(`${(err as Error).message}; BIRD has [${(await carriers(prefix)).join(',')}]\n${logs()}`);
+      throw new Error(`${(err as Error).message}; BIRD has [${(await carriers(prefix)).join(',')}]\n${lab.logs()}`);
     });
 }
 
-function logs(): string {
-  return [...vipd.entries()].map(([n, p]) => `--- ${n} ---\n${p.readLog().split('\n').slice(-15).join('\n')}`).join('\n');
-}
-
-function createService(name: string, ip: string, etp: 'Local' | 'Cluster'): void {
-  const r = api.resource('v1', 'services');
-  const created = api.create('v1', 'services', {
-    metadata: { name, namespace: 'default' },
-    spec: { type: 'LoadBalancer', loadBalancerClass: 'vipd.io/bgp', externalTrafficPolicy: etp, ports: [{ port: 80, protocol: 'TCP' }] },
-  }, 'default');
-  // status goes through the status subresource, as an IPAM controller writes it
-  api.objects.update(r, 'default', name, { ...created, status: { loadBalancer: { ingress: [{ ip: ip.replace('/32', '') }] } } } as never, 'status');
-}
-
-type Ep = { node: NodeName; ready?: boolean };
-function setEndpoints(service: string, eps: readonly Ep[]): void {
-  const name = `${service}-abc`;
-  const body = {
-    metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': service } },
-    addressType: 'IPv4',
-    endpoints: eps.map((e, i) => ({ addresses: [`10.244.${NODES.indexOf(e.node) + 1}.${i + 10}`], nodeName: e.node, conditions: { ready: e.ready ?? true } })),
-    ports: [{ port: 8080, protocol: 'TCP' }],
-  };
-  const cur = api.get(DS, 'endpointslices', name, 'default');
-  if (cur === undefined) api.create(DS, 'endpointslices', body, 'default');
-  else api.objects.update(api.resource(DS, 'endpointslices'), 'default', name, { ...cur, endpoints: body.endpoints } as never, '');
-}
-
-function patchNode(name: NodeName, f: (n: Record<string, any>) => void): void {
-  const cur = structuredClone(api.get('v1', 'nodes', name)!) as Record<string, any>;
-  f(cur);
-  api.objects.update(api.resource('v1', 'nodes'), '', name, cur as never, '');
-}
-
-function setNodeReady(name: NodeName, status: 'True' | 'False'): void {
-  const cur = api.get('v1', 'nodes', name)! as Record<string, any>;
-  api.objects.update(api.resource('v1', 'nodes'), '', name, { ...cur, status: { ...cur.status, conditions: [{ type: 'Ready', status }] } } as never, 'status');
-}
-
-function conditionsOf(plural: string, name: string): { type: string; status: string; reason: string }[] {
-  return ((api.get(V, plural, name) as { status?: { conditions?: { type: string; status: string; reason: string }[] } })?.status?.conditions) ?? [];
-}
 
 async function importStats(): Promise<string> {
   // BIRD's per-protocol counters of UPDATEs it received (announcements and withdrawals).
@@ -107,99 +53,66 @@ async function importStats(): Promise<string> {
 
 before(async () => {
   if (!isRoot) return;
-  topo = await Topology.create('vkd-');
-  const r = await topo.addNamespace('r');
-  api = new TestApiServer({ port: API_PORT });
-  await api.start();
-  const kubeconfig = api.writeKubeconfig(join(topo.dir, 'kubeconfig'));
-  const sock = join(topo.dir, 'api.sock');
-  unixServer = await serveUnixToTcp(sock, '127.0.0.1', API_PORT);
+  lab = await K8sLab.create({ prefix: 'vkd-', apiPort: 18830, nodes: NODES, v4Base: '10.88', v6: { n1: 'fd00:88:1::/64' }, routerAs: ROUTER_AS, nodeAs: NODE_AS });
   const neighbors = [];
-  for (const [i, n] of NODES.entries()) {
-    const ns = await topo.addNamespace(n);
-    const link = await topo.addLink(r, ns, { v4: `10.88.${i + 1}.0/30`, v6: i === 0 ? 'fd00:88:1::/64' : undefined, aIf: `r-${n}`, bIf: 'eth0' });
-    routerAddr.set(n, link.a.v4!);
-    nodeAddr.set(n, link.b.v4!);
-    neighbors.push({ address: link.b.v4!, remoteAs: NODE_AS, families: ['ipv4' as const], passive: true, holdTimeSec: 6, name: n });
-    if (i === 0) neighbors.push({ address: link.b.v6!, remoteAs: NODE_AS, families: ['ipv6' as const], passive: true, holdTimeSec: 6, name: 'n1md5', password: 'vkd-s3cret' });
-    topo.spawnIn(ns, [process.execPath, join(import.meta.dirname, 'support/tcp-unix-relay.ts'), '127.0.0.1', String(API_PORT), sock]);
+  for (const n of NODES) {
+    const l = lab.link(n);
+    neighbors.push({ address: l.node4, remoteAs: NODE_AS, families: ['ipv4' as const], passive: true, holdTimeSec: 6, name: n });
+    if (l.node6 !== undefined) neighbors.push({ address: l.node6, remoteAs: NODE_AS, families: ['ipv6' as const], passive: true, holdTimeSec: 6, name: `${n}md5`, password: 'vkd-s3cret' });
   }
-  bird = new BirdRouter(topo, { ns: r, routerId: '10.88.0.1', localAs: ROUTER_AS, neighbors });
+  bird = new BirdRouter(lab.topo, { ns: lab.routerNs, routerId: '10.88.0.1', localAs: ROUTER_AS, neighbors });
   await bird.start();
-
-  api.create('v1', 'namespaces', { metadata: { name: 'vipd-system' } });
-  api.create(V, 'vipdsettings', { metadata: { name: 'default' }, spec: { drainPeriodSec: 0 } });
-  api.create(V, 'bgpadvertisements', { metadata: { name: 'all' }, spec: {} });
-  for (const n of NODES) {
-    api.create('v1', 'nodes', { metadata: { name: n, labels: { 'kubernetes.io/hostname': n } } });
-    const node = api.get('v1', 'nodes', n)!;
-    api.objects.update(api.resource('v1', 'nodes'), '', n, { ...node, status: { conditions: [{ type: 'Ready', status: 'True' }],
-      addresses: [{ type: 'InternalIP', address: nodeAddr.get(n) }] } } as never, 'status');
-    api.create(V, 'bgppeers', {
-      metadata: { name: `tor-${n}` },
-      spec: { address: routerAddr.get(n), asn: ROUTER_AS, localAsn: NODE_AS, holdTimeSec: 6, keepaliveSec: 2, connectRetrySec: 1,
-        families: ['ipv4-unicast'], nodeSelector: { matchLabels: { 'kubernetes.io/hostname': n } } },
-    });
-  }
-  createService('local', VIP_LOCAL, 'Local');
-  createService('cluster', VIP_CLUSTER, 'Cluster');
-  setEndpoints('local', [{ node: 'n1' }]);
-  setEndpoints('cluster', [{ node: 'n3' }]);
-  for (const n of NODES) {
-    const ns = topo.nsName(n);
-    vipd.set(n, topo.spawnIn(ns, [process.execPath, VIPD_CLI, 'daemon', `--node-name=${n}`, '--namespace=vipd-system', `--kubeconfig=${kubeconfig}`,
-      '--metrics-address=off', '--log-level=info']));
-  }
+  lab.seedCluster();
+  lab.createService('local', VIP_LOCAL, 'Local');
+  lab.createService('cluster', VIP_CLUSTER, 'Cluster');
+  lab.setEndpoints('local', [{ node: 'n1' }]);
+  lab.setEndpoints('cluster', [{ node: 'n3' }]);
+  lab.startDaemons();
 });
 
 after(async () => {
-  unixServer?.close();
-  await topo?.destroy();
-  if (api !== undefined) {
-    await Promise.race([api.stop(), new Promise((r) => setTimeout(r, 2000))]);
-    api.dispose();
-  }
+  await lab?.destroy();
 });
 
 test('Kubernetes mode against BIRD: every decision row, API server restart, SIGTERM', opts, async (t) => {
   await t.test('sessions up; Local from the endpoint node only, Cluster from every node', async () => {
-    for (const n of NODES) await bird.waitEstablished(nodeAddr.get(n), 20_000).catch((e: Error) => assert.fail(`${e.message}\n${logs()}`));
+    for (const n of NODES) await bird.waitEstablished(lab.link(n).node4, 20_000).catch((e: Error) => assert.fail(`${e.message}\n${lab.logs()}`));
     await expectCarriers(VIP_LOCAL, ['n1'], 'Local with one endpoint on n1');
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'Cluster with an endpoint on n3');
-    setEndpoints('local', [{ node: 'n1' }, { node: 'n2' }]);
+    lab.setEndpoints('local', [{ node: 'n1' }, { node: 'n2' }]);
     await expectCarriers(VIP_LOCAL, ['n1', 'n2'], 'Local with endpoints on n1 and n2');
   });
 
   await t.test('readiness flips and zero endpoints', async () => {
-    setEndpoints('cluster', [{ node: 'n3', ready: false }]);
+    lab.setEndpoints('cluster', [{ node: 'n3', ready: false }]);
     await expectCarriers(VIP_CLUSTER, [], 'Cluster whose only endpoint is not ready');
-    setEndpoints('cluster', [{ node: 'n3', ready: true }]);
+    lab.setEndpoints('cluster', [{ node: 'n3', ready: true }]);
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'ready again');
-    setEndpoints('local', [{ node: 'n1', ready: false }, { node: 'n2' }]);
+    lab.setEndpoints('local', [{ node: 'n1', ready: false }, { node: 'n2' }]);
     await expectCarriers(VIP_LOCAL, ['n2'], 'Local: n1 endpoint not ready');
-    setEndpoints('cluster', []);
+    lab.setEndpoints('cluster', []);
     await expectCarriers(VIP_CLUSTER, [], 'Cluster with zero endpoints');
-    setEndpoints('cluster', [{ node: 'n3' }]);
+    lab.setEndpoints('cluster', [{ node: 'n3' }]);
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'Cluster endpoints back');
   });
 
   await t.test('excluded node (label) and drained node (cordon)', async () => {
-    patchNode('n2', (o) => (o.metadata.labels['node.kubernetes.io/exclude-from-external-load-balancers'] = ''));
+    lab.patchNode('n2', (o) => (o.metadata.labels[EXCLUDE_LABEL] = ''));
     await expectCarriers(VIP_CLUSTER, ['n1', 'n3'], 'n2 excluded');
     await expectCarriers(VIP_LOCAL, [], 'n2 excluded (its Local endpoint no longer announced)');
-    patchNode('n2', (o) => delete o.metadata.labels['node.kubernetes.io/exclude-from-external-load-balancers']);
+    lab.patchNode('n2', (o) => delete o.metadata.labels[EXCLUDE_LABEL]);
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'n2 back');
-    patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), unschedulable: true }));
+    lab.patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), unschedulable: true }));
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2'], 'n3 cordoned');
-    patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), unschedulable: false }));
+    lab.patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), unschedulable: false }));
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'n3 uncordoned');
-    patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), taints: [{ key: 'ToBeDeletedByClusterAutoscaler', value: '1', effect: 'NoSchedule' }] }));
+    lab.patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), taints: [{ key: 'ToBeDeletedByClusterAutoscaler', value: '1', effect: 'NoSchedule' }] }));
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2'], 'n3 tainted by the autoscaler');
-    patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), taints: [] }));
+    lab.patchNode('n3', (o) => (o.spec = { ...(o.spec ?? {}), taints: [] }));
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'taint removed');
-    setNodeReady('n1', 'False');
+    lab.setNodeReady('n1', 'False');
     await expectCarriers(VIP_CLUSTER, ['n2', 'n3'], 'n1 NotReady');
-    setNodeReady('n1', 'True');
+    lab.setNodeReady('n1', 'True');
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'n1 Ready again');
     assert.equal((await bird.peers()).filter((p) => p.state === 'Established').length, 3, 'sessions stayed up while drained');
   });
@@ -207,8 +120,8 @@ test('Kubernetes mode against BIRD: every decision row, API server restart, SIGT
   await t.test('a BGPPeer change restarts that session only', async () => {
     const since = async () => new Map((await bird.peers()).map((p) => [p.name, `${p.state}@${p.uptime}`]));
     const before = await since();
-    const cur = api.get(V, 'bgppeers', 'tor-n2') as Record<string, any>;
-    api.objects.update(api.resource(V, 'bgppeers'), '', 'tor-n2', { ...cur, spec: { ...cur.spec, holdTimeSec: 9, keepaliveSec: 3 } } as never, '');
+    const cur = lab.api.get(V, 'bgppeers', 'tor-n2') as Record<string, any>;
+    lab.api.objects.update(lab.api.resource(V, 'bgppeers'), '', 'tor-n2', { ...cur, spec: { ...cur.spec, holdTimeSec: 9, keepaliveSec: 3 } } as never, '');
     await waitFor(async () => {
       const now = await since();
       return now.get('n2') !== before.get('n2') && now.get('n2')!.startsWith('Established@');
@@ -221,29 +134,29 @@ test('Kubernetes mode against BIRD: every decision row, API server restart, SIGT
   });
 
   await t.test('shared VIP: the route lives while any Service on it qualifies', async () => {
-    createService('shared-a', VIP_SHARED, 'Local');
-    createService('shared-b', VIP_SHARED, 'Local');
-    setEndpoints('shared-a', [{ node: 'n1' }]);
-    setEndpoints('shared-b', [{ node: 'n2' }]);
+    lab.createService('shared-a', VIP_SHARED, 'Local');
+    lab.createService('shared-b', VIP_SHARED, 'Local');
+    lab.setEndpoints('shared-a', [{ node: 'n1' }]);
+    lab.setEndpoints('shared-b', [{ node: 'n2' }]);
     await expectCarriers(VIP_SHARED, ['n1', 'n2'], 'shared VIP from both Services\' nodes');
-    setEndpoints('shared-a', []);
+    lab.setEndpoints('shared-a', []);
     await expectCarriers(VIP_SHARED, ['n2'], 'shared-a lost its endpoints');
-    setEndpoints('shared-b', [{ node: 'n2', ready: false }]);
+    lab.setEndpoints('shared-b', [{ node: 'n2', ready: false }]);
     await expectCarriers(VIP_SHARED, [], 'neither qualifies');
   });
 
   await t.test('invalid config object: Accepted=False, the last valid version keeps running', async () => {
-    const res = api.resource(V, 'bgpadvertisements');
-    const cur = api.get(V, 'bgpadvertisements', 'all')!;
-    api.objects.update(res, '', 'all', { ...cur, spec: { communities: ['65000:7'] } } as never, '');
+    const res = lab.api.resource(V, 'bgpadvertisements');
+    const cur = lab.api.get(V, 'bgpadvertisements', 'all')!;
+    lab.api.objects.update(res, '', 'all', { ...cur, spec: { communities: ['65000:7'] } } as never, '');
     await waitFor(async () => (await bird.routes('ipv4')).filter((r) => r.prefix === VIP_CLUSTER).every((r) => r.communities.includes('65000:7')) && (await carriers(VIP_CLUSTER)).length === 3,
       { timeoutMs: 10_000, intervalMs: 50, what: 'community 65000:7 on every path' });
-    const valid = api.get(V, 'bgpadvertisements', 'all')!;
-    api.objects.update(res, '', 'all', { ...valid, spec: { communities: ['65000:8'], serviceSelectors: [{ matchExpressions: [{ key: 'x', operator: 'In', values: [] }] }] } } as never, '');
-    await waitFor(() => conditionsOf('bgpadvertisements', 'all').some((c) => c.type === 'Accepted' && c.status === 'False' && c.reason === 'InvalidSelector'),
+    const valid = lab.api.get(V, 'bgpadvertisements', 'all')!;
+    lab.api.objects.update(res, '', 'all', { ...valid, spec: { communities: ['65000:8'], serviceSelectors: [{ matchExpressions: [{ key: 'x', operator: 'In', values: [] }] }] } } as never, '');
+    await waitFor(() => lab.conditionsOf('bgpadvertisements', 'all').some((c) => c.type === 'Accepted' && c.status === 'False' && c.reason === 'InvalidSelector'),
       { timeoutMs: 10_000, intervalMs: 50, what: 'Accepted=False on the advertisement' });
-    const events = api.store.list(resourceId(api.resource('v1', 'events'))) as { reason?: string; involvedObject?: { kind?: string } }[];
-    await waitFor(() => (api.store.list(resourceId(api.resource('v1', 'events'))) as typeof events).some((e) => e.involvedObject?.kind === 'BGPAdvertisement' && e.reason === 'InvalidSelector'),
+    const events = lab.api.store.list(resourceId(lab.api.resource('v1', 'events'))) as { reason?: string; involvedObject?: { kind?: string } }[];
+    await waitFor(() => (lab.api.store.list(resourceId(lab.api.resource('v1', 'events'))) as typeof events).some((e) => e.involvedObject?.kind === 'BGPAdvertisement' && e.reason === 'InvalidSelector'),
       { timeoutMs: 5_000, intervalMs: 50, what: 'Warning Event on the advertisement' });
     await new Promise((r) => setTimeout(r, 300));
     const rs = (await bird.routes('ipv4')).filter((r) => r.prefix === VIP_CLUSTER);
@@ -252,22 +165,22 @@ test('Kubernetes mode against BIRD: every decision row, API server restart, SIGT
   });
 
   await t.test('missing password Secret: the peer is not started; with the Secret it comes up with TCP-MD5', async () => {
-    api.create(V, 'bgppeers', {
+    lab.api.create(V, 'bgppeers', {
       metadata: { name: 'tor-n1-md5' },
       spec: { address: 'fd00:88:1::1', asn: ROUTER_AS, localAsn: NODE_AS, holdTimeSec: 6, keepaliveSec: 2, connectRetrySec: 1, families: ['ipv6-unicast'],
         passwordSecretRef: { name: 'tor-password' }, nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'n1' } } },
     });
-    await waitFor(() => conditionsOf('bgppeers', 'tor-n1-md5').some((c) => c.type === 'PasswordSecretResolved' && c.status === 'False' && c.reason === 'SecretNotFound'),
+    await waitFor(() => lab.conditionsOf('bgppeers', 'tor-n1-md5').some((c) => c.type === 'PasswordSecretResolved' && c.status === 'False' && c.reason === 'SecretNotFound'),
       { timeoutMs: 10_000, intervalMs: 50, what: 'PasswordSecretResolved=False' });
     await waitFor(() => {
-      const st = api.get(V, 'bgpsessionstates', 'n1') as { status?: { peers?: { name: string; state: string; lastError?: string }[] } } | undefined;
+      const st = lab.api.get(V, 'bgpsessionstates', 'n1') as { status?: { peers?: { name: string; state: string; lastError?: string }[] } } | undefined;
       const p = st?.status?.peers?.find((x) => x.name === 'tor-n1-md5');
       return p !== undefined && p.state === 'Idle' && /not started/.test(p.lastError ?? '');
     }, { timeoutMs: 10_000, intervalMs: 50, what: 'BGPSessionState: not started' });
     await new Promise((r) => setTimeout(r, 1500));
     const md5 = (await bird.peers()).find((p) => p.name === 'n1md5');
     assert.notEqual(md5?.state, 'Established', 'no session without the password');
-    api.create('v1', 'secrets', { metadata: { name: 'tor-password', namespace: 'vipd-system' }, data: { password: Buffer.from('vkd-s3cret').toString('base64') } }, 'vipd-system');
+    lab.api.create('v1', 'secrets', { metadata: { name: 'tor-password', namespace: 'vipd-system' }, data: { password: Buffer.from('vkd-s3cret').toString('base64') } }, 'vipd-system');
     await waitFor(async () => (await bird.peers()).find((p) => p.name === 'n1md5')?.state === 'Established',
       { timeoutMs: 20_000, intervalMs: 100, what: 'MD5 session Established at BIRD' });
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'other sessions untouched');
@@ -276,29 +189,29 @@ test('Kubernetes mode against BIRD: every decision row, API server restart, SIGT
   await t.test('API server restart mid-run: routes stay, nothing flaps, recovery is clean', async () => {
     const before = await importStats();
     assert.match(before, /n1:\d+\/\d+ n2:\d+\/\d+ n3:\d+\/\d+/, 'BIRD import counters parsed for every node');
-    const logMark = new Map(NODES.map((n) => [n, vipd.get(n)!.readLog().length]));
+    const logMark = new Map(NODES.map((n) => [n, lab.vipd.get(n)!.readLog().length]));
     const routesBefore = (await carriers(VIP_CLUSTER)).join(',');
-    await api.stop();
+    await lab.api.stop();
     for (let i = 0; i < 15; i++) {
       await new Promise((r) => setTimeout(r, 200));
       assert.equal((await carriers(VIP_CLUSTER)).join(','), routesBefore, 'routes stay while the API server is down');
     }
-    await api.start();
+    await lab.api.start();
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(await importStats(), before, 'no UPDATE at all across the outage and the re-list');
     for (const n of NODES) {
-      const tail = vipd.get(n)!.readLog().slice(logMark.get(n));
+      const tail = lab.vipd.get(n)!.readLog().slice(logMark.get(n));
       assert.match(tail, /lost the watch on the API server/, `${n} saw the outage`);
       assert.match(tail, /watches connected again/, `${n} reconnected`);
     }
-    setEndpoints('cluster', [{ node: 'n3', ready: false }]);
+    lab.setEndpoints('cluster', [{ node: 'n3', ready: false }]);
     await expectCarriers(VIP_CLUSTER, [], 'changes apply again after recovery', 15_000);
-    setEndpoints('cluster', [{ node: 'n3' }]);
+    lab.setEndpoints('cluster', [{ node: 'n3' }]);
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'and back');
   });
 
   await t.test('SIGTERM: n3 withdraws and closes with Cease 6/2 and a message', async () => {
-    const p = vipd.get('n3')!;
+    const p = lab.vipd.get('n3')!;
     process.kill(p.pid, 'SIGTERM');
     const code = await Promise.race([p.exited, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
     assert.equal(code, 0, p.readLog().slice(-2000));
