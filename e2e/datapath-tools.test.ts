@@ -15,12 +15,14 @@ test('UDP stream against two echo servers on loopback: all answered, per-node co
   const a = await startUdpEcho('127.0.0.1', 19000, 'a');
   const b = await startUdpEcho('127.0.0.2', 19000, 'b');
   try {
-    const s = await startUdpStream({ target: '127.0.0.1', port: 19000, flows: 4, ratePps: 2000, maxDurationMs: 300, drainMs: 200, basePort: 19002 });
+    // Client and servers share this process: a modest rate and a long drain keep a stalled event loop
+    // (busy CI) from overflowing socket buffers or cutting off the last echoes.
+    const s = await startUdpStream({ target: '127.0.0.1', port: 19000, flows: 4, ratePps: 500, maxDurationMs: 400, drainMs: 1500, basePort: 19002 });
     await s.firstEcho(2000);
     const rec = await s.done;
     const sum = summarizeUdp(rec);
-    assert.ok(sum.sent >= 400 && sum.sent <= 700, `sent ${sum.sent}`);
-    assert.equal(sum.lost, 0);
+    assert.ok(sum.sent >= 150 && sum.sent <= 260, `sent ${sum.sent}`);
+    assert.equal(sum.lost, 0, JSON.stringify({ lost: sum.lost, windows: sum.lossWindows }));
     assert.deepEqual(sum.perNode, { a: sum.sent });
     assert.equal(a.received(), sum.sent);
     assert.equal(b.received(), 0);
