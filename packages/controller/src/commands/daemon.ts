@@ -1,12 +1,18 @@
 // `vipd daemon`: Kubernetes mode on one node (docs/kubernetes.md). Flags as the Helm chart's speaker
 // DaemonSet passes them (charts/vipd/templates/speaker-daemonset.yaml), plus --kubeconfig for tests.
 // Serves /metrics, /healthz, /readyz and the status API; SIGTERM/SIGINT drain and exit 0.
+// /api/v1/peers is built by the standalone mapping (standalone/metrics.ts peerStatusOf) from each
+// session's PeerDetailsTracker; BFD profiles come from --bfd-profiles (docs/kubernetes.md).
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import {
-  Registry, buildServer, createBgpMetricsAdapter, createCatalogue, createLogging, isLogLevel, listenServer, parseListenAddress,
-  type DecisionStatus, type PeerStatus, type RouteStatus, type SessionStateName,
+  Registry, buildServer, createBgpMetricsAdapter, createCatalogue, createLogging, createSecurityRecorder, isLogLevel, listenServer, parseListenAddress,
+  type DecisionStatus, type RouteStatus,
 } from '@vipd/metrics/index.ts';
+import { ConfigError, validateBfdProfiles, type BfdTimersConfig } from '../standalone/config.ts';
+import { peerStatusOf } from '../standalone/metrics.ts';
 import { formatCommunity } from '../config/communities.ts';
 import { FOREIGN_REASONS } from '../reasons.ts';
 import { loadKubeConfig } from '../kube/informer.ts';
@@ -15,13 +21,26 @@ import { K8sDaemon } from '../daemon/k8s-daemon.ts';
 export const summary = 'run on a Kubernetes node: announce this node\'s healthy Service VIPs (DaemonSet mode)';
 
 const USAGE = `usage: vipd daemon --node-name NAME [--namespace NS] [--metrics-address HOST:PORT] [--listen [HOST]:PORT]
-                   [--log-level LEVEL] [--kubeconfig FILE]
+                   [--log-level LEVEL] [--kubeconfig FILE] [--bfd-profiles FILE]
   --node-name        this node (default $NODE_NAME)
   --namespace        vipd's namespace: BGP password Secrets are read here (default $POD_NAMESPACE, else vipd-system)
   --metrics-address  metrics, probes and status API (default :7472; "off" disables)
   --listen           accept BGP connections (passive peers), e.g. :179
   --kubeconfig       kubeconfig file (default: in-cluster, else ~/.kube/config)
+  --bfd-profiles     YAML file with \`bfdProfiles: {NAME: {minTxMs, minRxMs, multiplier}}\` that
+                     BGPPeer.spec.bfdProfile names ("default", 300/300/3, always exists)
 `;
+
+/** The --bfd-profiles file; ConfigError (exit 2) when it does not validate. */
+function readBfdProfiles(file: string): Readonly<Record<string, BfdTimersConfig>> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([{ path: '(file)', message: (err as Error).message.split('\n')[0] ?? 'unreadable' }]);
+  }
+  return validateBfdProfiles(doc);
+}
 
 function listenOf(v: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(v.trim());
@@ -41,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
         'log-level': { type: 'string', default: 'info' },
         listen: { type: 'string' },
         kubeconfig: { type: 'string' },
+        'bfd-profiles': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -65,8 +85,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   let listen: { host: string; port: number } | undefined;
   let metricsAddr: { host: string; port: number } | undefined;
+  let bfdProfiles: Readonly<Record<string, BfdTimersConfig>> | undefined;
   try {
     listen = values.listen === undefined ? undefined : listenOf(values.listen);
+    bfdProfiles = values['bfd-profiles'] === undefined ? undefined : readBfdProfiles(values['bfd-profiles']);
     metricsAddr = values['metrics-address'] === 'off' ? undefined : parseListenAddress(values['metrics-address']);
   } catch (err) {
     process.stderr.write(`vipd daemon: ${(err as Error).message}\n`);
@@ -98,6 +120,9 @@ export async function run(argv: string[]): Promise<number> {
     metrics: bgp,
     eventToWire: (peer, s) => bgp.eventToWire(peer, s),
     control: catalogue.control,
+    // vipd_bfd_session_state / _up / _transitions_total, as in standalone mode.
+    bfdObserver: createSecurityRecorder(catalogue.security),
+    ...(bfdProfiles === undefined ? {} : { bfdProfiles }),
   });
   const d = daemon;
   const startedAtMs = Date.now();
@@ -111,13 +136,16 @@ export async function run(argv: string[]): Promise<number> {
     status: {
       info: () => ({ version: 'dev', revision: 'unknown', node: nodeName, mode: 'kubernetes', routerId: null, localAsn: null, startedAtMs }),
       peers: () =>
-        d.sessionStatus().map((s): PeerStatus => ({
-          address: s.address, port: s.port, localAddress: null, description: null, peerAsn: s.asn ?? null, localAsn: 0, peerRouterId: null,
-          state: s.state as SessionStateName, stateSinceMs: s.establishedSinceMs ?? startedAtMs, holdTimeSec: null, keepaliveSec: null,
-          capabilities: [], families: s.families, messagesSent: 0, messagesReceived: 0, establishedTransitions: 0,
-          prefixes: (['ipv4-unicast', 'ipv6-unicast'] as const).map((family) => ({ family, advertised: s.advertised[family], pending: 0, received: 0 })),
-          lastError: s.lastError === undefined ? null : { direction: 'sent', code: 0, subcode: 0, name: 'session down', message: s.lastError, atMs: s.lastErrorAtMs ?? 0 },
-        })),
+        d.sessionStatus().map((s) => {
+          const p = peerStatusOf({
+            address: s.address, port: s.port, description: null, asn: s.asn ?? null, localAsn: s.localAsn, state: s.state, families: s.families,
+            diagnosis: null, bfd: s.bfd, details: s.details, advertised: s.advertised,
+          }, catalogue.bgp.hot.prefixesPending, startedAtMs);
+          // No NOTIFICATION recorded: say why the session went down or was not started (e.g. a missing
+          // password Secret, an unknown BFD profile) instead.
+          if (p.lastError !== null || s.lastError === undefined) return p;
+          return { ...p, lastError: { direction: 'sent' as const, code: 0, subcode: 0, name: 'session down', message: s.lastError, atMs: s.lastErrorAtMs ?? 0 } };
+        }),
       routes: () =>
         [...d.table.vips.values()].filter((v) => v.announce).map((v): RouteStatus => ({
           prefix: v.prefix,

@@ -6,6 +6,10 @@
 // (VipdSettings.keepAnnouncingWhenDisconnected; false withdraws everything until the watches are back).
 // Shutdown: withdraw, or RFC 8326 GRACEFUL_SHUTDOWN for drainPeriodSec then withdraw, then Cease 6/2
 // with an RFC 9003 message (RFC 4486 §4) on every session.
+// Passive peers with a password: the listener is the bgp package's SecureListener, which carries each
+// such peer's TCP-MD5 key (RFC 2385 §2: the SYN is signed) before its connection arrives. BFD: a
+// BGPPeer's spec.bfdProfile names one of the daemon's profiles (--bfd-profiles, docs/kubernetes.md);
+// the session is coupled to BFD by standalone/bfd-coupling.ts (BFD Down → Cease 6/10, RFC 9384).
 
 import net from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
@@ -16,6 +20,10 @@ import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
 import { KUBE_RESOURCES, type ConfigKind, type KubeResource } from '@vipd/metrics/labels.ts';
 import type { ConfigObjectCounts } from '@vipd/metrics/catalogue-control.ts';
 import { canonicalIp } from '../config/ip.ts';
+import { SecureListener, needsAddon } from '@vipd/bgp/net/peer-security.ts';
+import { sockoptAvailable } from '@vipd/bgp/net/sockopt.ts';
+import { BfdCoupling, type BfdObserver } from '../standalone/bfd-coupling.ts';
+import { DEFAULT_BFD_PROFILE, type BfdTimersConfig, type PeerBfdConfig } from '../standalone/config.ts';
 import { decideService, evaluateNode, FAMILY_AFI_SAFI, type DecideConfig, type NodeContext, type ServiceDecision } from '../decide.ts';
 import { WorkQueue } from '../kube/queue.ts';
 import { FOREIGN_REASONS, type Reason } from '../reasons.ts';
@@ -43,6 +51,12 @@ export interface K8sDaemonOptions {
   };
   readonly identity?: string;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** BFD profiles BGPPeer.spec.bfdProfile names (`default` always exists: 300 ms × 3). */
+  readonly bfdProfiles?: Readonly<Record<string, BfdTimersConfig>>;
+  /** BFD listen / peer UDP ports (tests on loopback); default 3784 / 4784. */
+  readonly bfdPorts?: { readonly listen: number; readonly peer: number };
+  /** BFD state metrics (vipd_bfd_session_state, vipd_bfd_transitions_total). */
+  readonly bfdObserver?: BfdObserver;
 }
 
 export class K8sDaemon {
@@ -57,9 +71,11 @@ export class K8sDaemon {
   private node: NodeContext | undefined;
   private readonly feeds = new Map<string, PeerFeed>();
   /** BGPPeers selected for this node that are not started, with the reason. */
-  private readonly notStarted = new Map<string, { address: string; port: number; problem: string }>();
+  private readonly notStarted = new Map<string, { address: string; port: number; localAsn: number; problem: string }>();
   private readonly verdicts = new Map<string, ObjectVerdict>();
   private server: net.Server | undefined;
+  private secureListener: SecureListener | undefined;
+  private bfd: BfdCoupling | undefined;
   private initialized = false;
   private firstSessions = true;
   private gracefulShutdown = false;
@@ -237,28 +253,70 @@ export class K8sDaemon {
 
   /** Starts, stops or restarts only the sessions whose configuration changed. */
   private applyPeers(node: NodeContext, passwords: ReadonlyMap<string, PeerPassword>, nodeRouterId: string): void {
-    const wanted = new Map<string, { peer: (typeof node.peers)[number]; password: string | undefined; fp: string }>();
+    const wanted = new Map<string, { peer: (typeof node.peers)[number]; password: string | undefined; bfd: PeerBfdConfig | undefined; fp: string }>();
     this.notStarted.clear();
     for (const p of node.peers) {
       const pw = passwords.get(p.metadata.name);
       if (pw !== undefined && !pw.ok) {
-        this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, problem: pw.problem ?? 'password unavailable' });
+        this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, localAsn: p.spec.localAsn, problem: pw.problem ?? 'password unavailable' });
+        continue;
+      }
+      const bfd = this.bfdConfigOf(p);
+      if (bfd === null) {
+        this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, localAsn: p.spec.localAsn, problem: `no BFD profile named ${p.spec.bfdProfile}` });
         continue;
       }
       const routerId = p.spec.routerId ?? nodeRouterId;
-      wanted.set(p.metadata.name, { peer: p, password: pw?.password, fp: sessionFingerprint(p, routerId, pw?.password) });
+      wanted.set(p.metadata.name, { peer: p, password: pw?.password, bfd, fp: sessionFingerprint(p, routerId, pw?.password, bfd) });
     }
     for (const [name, f] of [...this.feeds]) {
       const w = wanted.get(name);
       if (w !== undefined && w.fp === f.fingerprint) continue;
       this.feeds.delete(name);
+      if (this.secureListener !== undefined && needsAddon(f.security)) this.secureListener.removePeer(f.address);
       const why = w === undefined ? 'peer removed from this node' : 'peer configuration changed';
       this.log.info({ bgpPeer: name, why }, 'stopping BGP session');
       void f.stop(w === undefined ? CeaseSubcode.PEER_DECONFIGURED : CeaseSubcode.OTHER_CONFIG_CHANGE, `vipd: ${why}`);
     }
     for (const [name, w] of wanted) {
       if (this.feeds.has(name)) continue;
-      const f = new PeerFeed(w.peer, w.password, w.fp, {
+      let f: PeerFeed;
+      try {
+        f = this.newFeed(w, nodeRouterId);
+      } catch (err) {
+        // PeerSecurityError / BfdUnavailableError: never a session without its password or BFD.
+        const code = (err as { code?: unknown }).code;
+        this.notStarted.set(name, { address: w.peer.spec.address, port: w.peer.spec.port, localAsn: w.peer.spec.localAsn, problem: typeof code === 'string' ? code : 'session setup failed' });
+        continue;
+      }
+      this.feeds.set(name, f);
+      if (this.secureListener !== undefined && needsAddon(f.security)) this.secureListener.setPeer(f.address, f.security);
+      this.log.info({ bgpPeer: name, address: f.address, hasPassword: w.password !== undefined, bfdProfile: w.bfd?.profile ?? null }, 'starting BGP session');
+      f.start();
+    }
+    for (const [name, n] of this.notStarted) this.log.warn({ bgpPeer: name, address: n.address, problem: n.problem }, 'BGP peer not started');
+    this.firstSessions = false;
+  }
+
+  /** spec.bfdProfile resolved: undefined without BFD, null when the profile does not exist. */
+  private bfdConfigOf(p: NodeContext['peers'][number]): PeerBfdConfig | undefined | null {
+    const name = p.spec.bfdProfile;
+    if (name === undefined) return undefined;
+    const t = this.o.bfdProfiles?.[name] ?? (name === 'default' ? DEFAULT_BFD_PROFILE : undefined);
+    if (t === undefined) return null;
+    // RFC 5883 multihop when the session itself is multihop (as standalone's `bfd.multihop` default).
+    return { ...t, profile: name, multihop: (p.spec.ebgpMultihopTtl ?? 1) > 1 };
+  }
+
+  private newFeed(w: { peer: NodeContext['peers'][number]; password: string | undefined; bfd: PeerBfdConfig | undefined; fp: string }, nodeRouterId: string): PeerFeed {
+    if (w.bfd !== undefined && this.bfd === undefined) {
+      this.bfd = new BfdCoupling({
+        log: this.log.child({ component: 'bfd' }),
+        ...(this.o.bfdObserver === undefined ? {} : { observer: this.o.bfdObserver }),
+        ...(this.o.bfdPorts === undefined ? {} : { ports: this.o.bfdPorts }),
+      });
+    }
+    return new PeerFeed(w.peer, w.password, w.fp, {
         routerId: w.peer.spec.routerId ?? nodeRouterId,
         restarting: this.firstSessions,
         log: this.log,
@@ -268,13 +326,8 @@ export class K8sDaemon {
         onNegotiated: () => {
           if (this.negotiationKey() !== this.appliedNegotiation) this.queue.add(NODE_KEY);
         },
+        ...(w.bfd === undefined || this.bfd === undefined ? {} : { bfd: { coupling: this.bfd, config: w.bfd } }),
       });
-      this.feeds.set(name, f);
-      this.log.info({ bgpPeer: name, address: f.address, hasPassword: w.password !== undefined }, 'starting BGP session');
-      f.start();
-    }
-    for (const [name, n] of this.notStarted) this.log.warn({ bgpPeer: name, address: n.address, problem: n.problem }, 'BGP peer not started');
-    this.firstSessions = false;
   }
 
   private connectionChanged(resource: KubeResource, connected: boolean): void {
@@ -300,17 +353,28 @@ export class K8sDaemon {
   // ---- listener -------------------------------------------------------------------------------
 
   private async openListener(l: { host: string; port: number }): Promise<void> {
-    const server = net.createServer({ noDelay: true }, (socket) => {
+    const onSocket = (socket: net.Socket): void => {
       const remote = canonicalIp(normalizeAddress(socket.remoteAddress)) ?? '';
       const f = [...this.feeds.values()].find((x) => x.address === remote);
-      // A peer with a password is reached by our own MD5-signed connection only: an unsigned incoming
-      // connection from its address must never become a session without the password.
-      if (f === undefined || f.hasPassword) {
+      // A peer with a password is accepted only on the SecureListener, whose kernel socket holds the
+      // peer's key (unsigned or wrongly signed segments never complete the handshake, RFC 2385 §2). On
+      // a plain listener (no addon) an incoming connection from its address must never become a
+      // session without the password.
+      if (f === undefined || (f.hasPassword && this.secureListener === undefined)) {
         rejectConnection(socket);
         return;
       }
       f.session.acceptIncoming(socket);
-    });
+    };
+    if (sockoptAvailable()) {
+      const sl = new SecureListener(l.host, l.port, onSocket);
+      for (const f of this.feeds.values()) if (needsAddon(f.security)) sl.setPeer(f.address, f.security);
+      await sl.listen();
+      this.secureListener = sl;
+      this.log.info({ address: l.host, port: l.port, securedPeers: [...this.feeds.values()].filter((f) => f.hasPassword).length }, 'listening for BGP connections (per-peer TCP-MD5)');
+      return;
+    }
+    const server = net.createServer({ noDelay: true }, onSocket);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: l.host, port: l.port, ...(l.host === '::' ? { ipv6Only: false } : {}) }, () => {
@@ -327,8 +391,8 @@ export class K8sDaemon {
   sessionStatus(): FeedStatus[] {
     const out = [...this.feeds.values()].map((f) => f.status());
     for (const [name, n] of this.notStarted) {
-      out.push({ name, address: canonicalIp(n.address) ?? n.address, port: n.port, state: 'Idle', asn: undefined, establishedSinceMs: undefined, families: [],
-        advertised: { 'ipv4-unicast': 0, 'ipv6-unicast': 0 }, lastError: n.problem, lastErrorAtMs: undefined });
+      out.push({ name, address: canonicalIp(n.address) ?? n.address, port: n.port, localAsn: n.localAsn, state: 'Idle', asn: undefined, establishedSinceMs: undefined, families: [],
+        advertised: { 'ipv4-unicast': 0, 'ipv6-unicast': 0 }, lastError: n.problem, lastErrorAtMs: undefined, details: null, bfd: null });
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : 1));
   }
@@ -354,6 +418,8 @@ export class K8sDaemon {
     this.queue.stop();
     this.watches.stop();
     this.server?.close();
+    const listenerClosed = this.secureListener?.close();
+    this.secureListener = undefined;
     const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
     const sleep = this.o.sleep ?? realSleep;
     const bounded = (p: Promise<unknown>) => Promise.race([p, realSleep(10_000)]);
@@ -374,6 +440,8 @@ export class K8sDaemon {
     this.log.info({ peers: feeds.length }, 'VIPs withdrawn; closing sessions');
     await Promise.all(feeds.map((f) => f.stop(CeaseSubcode.ADMIN_SHUTDOWN, message)));
     this.feeds.clear();
+    await this.bfd?.close();
+    await listenerClosed;
     this.feedback.stop();
   }
 }

@@ -4,18 +4,25 @@
 // BGPAdvertisement can select some peers only). The sink wrapper measures the event→wire latency:
 // the time from the informer observing a change to the UPDATE it caused being written to the socket.
 // The FSM configuration is the standalone daemon's (standalone/real-session-layer.ts fsmConfigFor);
-// TCP-MD5 (RFC 2385) keys and TTL go on the socket through the native addon before the first SYN.
+// TCP-MD5 (RFC 2385) keys and TTL go on the socket through the native addon before the first SYN
+// (peer-security.ts createSecureSocket; the daemon's SecureListener carries the same key for passive
+// peers). Status details (capabilities, message totals, transitions, last NOTIFICATION) and the UPDATE
+// queue depth come from standalone/peer-details.ts; BFD (BGPPeer.spec.bfdProfile) is coupled through
+// standalone/bfd-coupling.ts exactly as in standalone mode (BFD Down → Cease 6/10, RFC 9384).
 
 import { Session } from '@vipd/bgp/session.ts';
 import { Speaker } from '@vipd/bgp/speaker.ts';
 import { codecEncoder, linkInfoFromNegotiated } from '@vipd/bgp/speaker-wire.ts';
 import type { PeerExportConfig, RouteAttributes } from '@vipd/bgp/export-policy.ts';
-import { createPeerSocket } from '@vipd/bgp/net/sockopt.ts';
+import { Md5Secret, checkPeerSecurity, createSecureSocket, needsAddon, type PeerSecurity } from '@vipd/bgp/net/peer-security.ts';
+import { normalizeAddress } from '@vipd/bgp/session-types.ts';
 import type { BgpMetrics, FamilyName, Logger } from '@vipd/bgp/observe.ts';
 import type { DownReason, FsmStateName } from '@vipd/bgp/fsm/types.ts';
 import { describeNotification } from '@vipd/bgp/wire/errors.ts';
 import { fsmConfigFor } from '../standalone/real-session-layer.ts';
-import type { PeerConfig } from '../standalone/config.ts';
+import type { PeerBfdConfig, PeerConfig } from '../standalone/config.ts';
+import { PeerDetailsTracker, queueDepthWriter, type PeerDetails } from '../standalone/peer-details.ts';
+import type { BfdBinding, BfdCoupling } from '../standalone/bfd-coupling.ts';
 import type { BgpPeer } from '../config/types.ts';
 import { canonicalIp } from '../config/ip.ts';
 
@@ -30,13 +37,16 @@ export interface FeedGlobals {
   readonly onStateChange?: () => void;
   /** The session reached Established or went down (its negotiated families changed). */
   readonly onNegotiated?: () => void;
+  /** BFD for this peer (BGPPeer.spec.bfdProfile resolved against the daemon's profiles). */
+  readonly bfd?: { readonly coupling: BfdCoupling; readonly config: PeerBfdConfig };
 }
 
 /** Session-level fields of a BGPPeer: a change restarts the session (Cease 6/6). */
-export function sessionFingerprint(p: BgpPeer, routerId: string, password: string | undefined): string {
+export function sessionFingerprint(p: BgpPeer, routerId: string, password: string | undefined, bfd?: PeerBfdConfig): string {
   const s = p.spec;
   return JSON.stringify([s.address, s.asn, s.learnAsnFromOpen, s.localAsn, routerId, s.port, s.holdTimeSec, s.keepaliveSec,
-    s.connectRetrySec, s.families, s.sourceAddress, s.ebgpMultihopTtl, s.passive, s.gracefulRestart, password ?? null]);
+    s.connectRetrySec, s.families, s.sourceAddress, s.ebgpMultihopTtl, s.passive, s.gracefulRestart, password ?? null,
+    bfd === undefined ? null : [bfd.profile, bfd.minTxMs, bfd.minRxMs, bfd.multiplier, bfd.multihop]]);
 }
 
 function standalonePeer(p: BgpPeer): PeerConfig {
@@ -68,6 +78,7 @@ export interface FeedStatus {
   readonly name: string;
   readonly address: string;
   readonly port: number;
+  readonly localAsn: number;
   readonly state: FsmStateName;
   readonly asn: number | undefined;
   readonly establishedSinceMs: number | undefined;
@@ -75,6 +86,10 @@ export interface FeedStatus {
   readonly advertised: Readonly<Record<FamilyName, number>>;
   readonly lastError: string | undefined;
   readonly lastErrorAtMs: number | undefined;
+  /** Negotiated details, message totals, transitions, last NOTIFICATION; null when not started. */
+  readonly details: PeerDetails | null;
+  /** BFD state, or null without BFD. */
+  readonly bfd: string | null;
 }
 
 export class PeerFeed {
@@ -84,6 +99,8 @@ export class PeerFeed {
   readonly peer: BgpPeer;
   readonly fingerprint: string;
   readonly hasPassword: boolean;
+  /** TCP-MD5 key and TTL (also installed on the daemon's SecureListener for this address). */
+  readonly security: PeerSecurity;
   readonly speaker: Speaker;
   readonly session: Session;
   /** prefix → attributes this peer should have. */
@@ -98,6 +115,9 @@ export class PeerFeed {
   private establishedAtMs: number | undefined;
   private lastError: string | undefined;
   private lastErrorAtMs: number | undefined;
+  private readonly details = new PeerDetailsTracker();
+  private readonly bfdLink: BfdBinding | undefined;
+  private readonly writeCounted: (msgs: readonly Uint8Array[]) => Promise<void>;
 
   constructor(peer: BgpPeer, password: string | undefined, fingerprint: string, g: FeedGlobals) {
     this.name = peer.metadata.name;
@@ -117,28 +137,35 @@ export class PeerFeed {
       connectRetrySec: s.connectRetrySec,
       keepaliveSec: s.keepaliveSec,
     };
-    const needsSocket = password !== undefined || (s.ebgpMultihopTtl !== undefined && s.ebgpMultihopTtl > 1);
-    const md5Key = password === undefined ? undefined : Buffer.from(password, 'utf8');
+    const sec: PeerSecurity = {
+      ...(password === undefined ? {} : { md5: Md5Secret.fromString(password) }),
+      ...(s.ebgpMultihopTtl !== undefined && s.ebgpMultihopTtl > 1 ? { multihopTtl: s.ebgpMultihopTtl } : {}),
+    };
+    this.security = sec;
+    // PeerSecurityError (ERR_PEER_SECURITY_UNAVAILABLE) when the addon or the kernel cannot take the
+    // options: the peer is not started rather than brought up without its password.
+    checkPeerSecurity([{ address: this.address, security: sec }]);
+    const needsSocket = needsAddon(sec);
+    const counted = this.details.wrap(g.metrics);
     this.session = new Session({
       peerAddress: s.address,
       peerPort: s.port,
       ...(s.sourceAddress !== undefined && !needsSocket ? { localAddress: s.sourceAddress } : {}),
       fsm,
       logger: log,
-      ...(g.metrics === undefined ? {} : { metrics: g.metrics }),
-      ...(needsSocket
-        ? {
-            createSocket: () =>
-              createPeerSocket(s.address, {
-                ...(md5Key === undefined ? {} : { md5Key }),
-                ...(s.ebgpMultihopTtl !== undefined && s.ebgpMultihopTtl > 1 ? { ttl: s.ebgpMultihopTtl } : {}),
-                ...(s.sourceAddress === undefined ? {} : { localAddress: s.sourceAddress }),
-              }),
-          }
-        : {}),
+      ...(counted === undefined ? {} : { metrics: counted }),
+      ...(needsSocket ? { createSocket: () => createSecureSocket(s.address, sec, s.sourceAddress) } : {}),
     });
+    this.details.attach(this.session);
+    this.writeCounted = queueDepthWriter(this.address, g.metrics, (msgs) => this.session.sendChunks(msgs));
+    // BfdUnavailableError (ERR_BFD_UNAVAILABLE) here when the addon is missing: the peer is not started.
+    this.bfdLink = g.bfd?.coupling.bind({
+      peerAddress: this.address, session: this.session, bfd: g.bfd.config, maxHops: s.ebgpMultihopTtl ?? 1, log,
+    });
+    if (s.sourceAddress !== undefined) this.bfdLink?.start(s.sourceAddress);
     this.session.on('established', (info) => {
       this.establishedAtMs = Date.now();
+      this.bfdLink?.start(normalizeAddress(info.localAddress));
       if (s.asn === undefined) this.speaker.addPeer(this.name, exportConfig(peer, info.negotiated.peerAs));
       log.info({ families: info.negotiated.families, localAddress: info.localAddress }, 'session established');
       this.speaker.peerUp(this.name, linkInfoFromNegotiated(info.negotiated, info.localAddress), {
@@ -162,7 +189,7 @@ export class PeerFeed {
   }
 
   private async write(msgs: readonly Uint8Array[]): Promise<void> {
-    await this.session.sendChunks(msgs);
+    await this.writeCounted(msgs);
     if (this.pendingSince.length === 0) return;
     const now = performance.now();
     for (const t of this.pendingSince) this.g.eventToWire?.(this.address, (now - t) / 1000);
@@ -228,6 +255,7 @@ export class PeerFeed {
   /** Deliberate stop: Cease 6/`subcode` with an RFC 9003 message (RFC 4486 §4). */
   async stop(subcode: number, message: string): Promise<void> {
     this.speaker.removePeer(this.name);
+    this.bfdLink?.release();
     await this.session.stop({ subcode, message });
     this.session.removeAllListeners();
   }
@@ -239,6 +267,7 @@ export class PeerFeed {
       name: this.name,
       address: this.address,
       port: this.peer.spec.port,
+      localAsn: this.peer.spec.localAsn,
       state: this.session.state,
       asn: neg?.peerAs ?? this.peer.spec.asn,
       establishedSinceMs: this.establishedAtMs,
@@ -246,6 +275,8 @@ export class PeerFeed {
       advertised: rib?.advertised ?? { 'ipv4-unicast': 0, 'ipv6-unicast': 0 },
       lastError: this.lastError,
       lastErrorAtMs: this.lastErrorAtMs,
+      details: this.details.snapshot(this.session.state === 'Established'),
+      bfd: this.bfdLink?.state() ?? null,
     };
   }
 }

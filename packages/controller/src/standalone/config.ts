@@ -402,6 +402,30 @@ function parseVip(v: V, raw: unknown, path: string): VipConfig | undefined {
   }
 }
 
+function readBfdProfiles(v: V, raw: unknown): Record<string, BfdTimersConfig> {
+  const bfdProfiles: Record<string, BfdTimersConfig> = { default: DEFAULT_BFD_PROFILE };
+  if (raw !== undefined && raw !== null) {
+    const bp = v.obj(raw, 'bfdProfiles', typeof raw === 'object' ? Object.keys(raw) : []);
+    for (const [name, r] of Object.entries(bp ?? {})) {
+      const po = v.obj(r, join('bfdProfiles', name), ['minTxMs', 'minRxMs', 'multiplier']);
+      if (po !== undefined) bfdProfiles[name] = parseBfdTimers(v, po, join('bfdProfiles', name), DEFAULT_BFD_PROFILE);
+    }
+  }
+  return bfdProfiles;
+}
+
+/**
+ * A document holding only `bfdProfiles` (the Kubernetes daemon's --bfd-profiles file, same shape as
+ * the standalone configuration's). Throws ConfigError listing every issue.
+ */
+export function validateBfdProfiles(doc: unknown): Readonly<Record<string, BfdTimersConfig>> {
+  const v = new V();
+  const o = doc === null || doc === undefined ? {} : v.obj(doc, '', ['bfdProfiles']);
+  const profiles = o === undefined ? {} : readBfdProfiles(v, o.bfdProfiles);
+  if (v.issues.length > 0) throw new ConfigError(v.issues.map((i) => ({ ...i, path: i.path || '(root)' })));
+  return profiles;
+}
+
 /** Validates an already-parsed YAML document. Throws ConfigError listing every issue. */
 export function validateConfig(doc: unknown): StandaloneConfig {
   const v = new V();
@@ -417,14 +441,7 @@ export function validateConfig(doc: unknown): StandaloneConfig {
     address: v.ip(lo, 'address', 'listen', false) ?? '::',
     port: v.int(lo, 'port', 'listen', 1, U16, 179) ?? 179,
   };
-  const bfdProfiles: Record<string, BfdTimersConfig> = { default: DEFAULT_BFD_PROFILE };
-  if (o.bfdProfiles !== undefined && o.bfdProfiles !== null) {
-    const bp = v.obj(o.bfdProfiles, 'bfdProfiles', Object.keys(o.bfdProfiles as object));
-    for (const [name, raw] of Object.entries(bp ?? {})) {
-      const po = v.obj(raw, join('bfdProfiles', name), ['minTxMs', 'minRxMs', 'multiplier']);
-      if (po !== undefined) bfdProfiles[name] = parseBfdTimers(v, po, join('bfdProfiles', name), DEFAULT_BFD_PROFILE);
-    }
-  }
+  const bfdProfiles = readBfdProfiles(v, o.bfdProfiles);
   const peers = v.list(o, 'peers', '').map((p, i) => parsePeer(v, p, join('peers', i), bfdProfiles));
   const seen = new Map<string, number>();
   peers.forEach((p, i) => {

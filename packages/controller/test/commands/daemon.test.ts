@@ -1,7 +1,8 @@
 // `vipd daemon` as a process on loopback: flag errors exit 2; against the test API server and a vipd
 // Session playing the router it becomes ready, serves the decision and the Kubernetes metrics
-// (watch connected, event→wire histogram, decisions by reason, config objects), and exits 0 on SIGTERM
-// after closing the session with Cease 6/2.
+// (watch connected, event→wire histogram, decisions by reason, config objects, UPDATE queue depth),
+// /api/v1/peers with the session's negotiated capabilities, hold time, transitions and message totals,
+// and exits 0 on SIGTERM after closing the session with Cease 6/2.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -99,6 +100,24 @@ test('ready, decisions and metrics, then SIGTERM drains and exits 0', { timeout:
   assert.match(metrics, /vipd_kube_watch_connected\{resource="endpointslices"\} 1/);
   assert.match(metrics, /vipd_announcement_decisions\{reason="no-endpoints"\} 1/);
   assert.match(metrics, /vipd_config_objects\{kind="BGPPeer",status="accepted"\} 1/);
+  // Status API parity with standalone (issue 6): the session's own negotiated facts and counters.
+  type Peer = { address: string; state: string; peerRouterId: string | null; holdTimeSec: number | null; capabilities: string[];
+    establishedTransitions: number; messagesSent: number; messagesReceived: number; localAsn: number; localAddress: string | null };
+  const peers = JSON.parse((await get('/api/v1/peers')).text) as { peers: Peer[] };
+  const tor = peers.peers.find((p) => p.address === '127.0.0.2');
+  assert.ok(tor !== undefined, JSON.stringify(peers));
+  assert.equal(tor.state, 'Established');
+  assert.equal(tor.peerRouterId, '10.255.0.9');
+  assert.equal(tor.holdTimeSec, 9);
+  assert.equal(tor.localAsn, 65101);
+  assert.equal(tor.localAddress, '127.0.0.8');
+  assert.ok(tor.capabilities.includes('multiprotocol ipv4-unicast') && tor.capabilities.includes('4-octet-as'), tor.capabilities.join(','));
+  assert.equal(tor.establishedTransitions, 1);
+  // OPEN + KEEPALIVE + two UPDATEs at least, and the router's OPEN + KEEPALIVE.
+  assert.ok(tor.messagesSent >= 4, `sent ${tor.messagesSent}`);
+  assert.ok(tor.messagesReceived >= 2, `received ${tor.messagesReceived}`);
+  // vipd_bgp_update_queue_depth: reported per peer, back to 0 once the writes completed.
+  assert.match(metrics, /vipd_bgp_update_queue_depth\{peer="127\.0\.0\.2"\} 0/);
   proc.kill('SIGTERM');
   const code = await new Promise<number | null>((resolve) => proc!.once('exit', (c) => resolve(c)));
   assert.equal(code, 0, output);
