@@ -44,7 +44,8 @@ export class RouteTable {
         if (before !== undefined) changed.push(address);
         continue;
       }
-      const merged = mergeVipDecisions([...users].map((k) => this.decisions.get(k)!))[0]!;
+      // The users' decisions carry all their VIPs (a dual-stack Service has one per family): take this one.
+      const merged = mergeVipDecisions([...users].map((k) => this.decisions.get(k)!)).find((v) => v.address === address)!;
       this.vips.set(address, merged);
       changed.push(address);
     }

@@ -65,3 +65,19 @@ test('attributes are interned; forced GRACEFUL_SHUTDOWN is a distinct class', ()
   assert.equal(g?.gracefulShutdown, true);
   assert.deepEqual(t.reasonCounts(FOREIGN_REASONS), { announced: 2 });
 });
+
+test('a dual-stack Service: each VIP keeps its own decision (the IPv6 VIP goes to the IPv6 peer)', () => {
+  const p4 = parseBgpPeer({ apiVersion: 'vipd.io/v1alpha1', kind: 'BGPPeer', metadata: { name: 'tor4' }, spec: { address: '10.0.0.1', asn: 65000, localAsn: 65100, families: ['ipv4-unicast'] } });
+  const p6 = parseBgpPeer({ apiVersion: 'vipd.io/v1alpha1', kind: 'BGPPeer', metadata: { name: 'tor6' }, spec: { address: 'fd00::1', asn: 65000, localAsn: 65100, families: ['ipv6-unicast'] } });
+  assert.ok(p4.ok && p6.ok);
+  const cfg = { ...config, peers: [p4.value, p6.value] };
+  const n = evaluateNode('n1', nodeFromK8s(nodeObj), DEFAULT_SETTINGS, cfg.peers);
+  const dual: V1Service = { ...svc('d', '192.0.2.9'), status: { loadBalancer: { ingress: [{ ip: '192.0.2.9' }, { ip: '2001:db8::9' }] } } };
+  const slices = [slice('d', ['n1']), { ...slice('d', ['n1']), addressType: 'IPv6', endpoints: [{ addresses: ['fd00:9::1'], nodeName: 'n1', conditions: { ready: true } }] }];
+  const t = new RouteTable();
+  const changed = t.setService('default/d', decideService(serviceFromK8s(dual), slices.map(endpointSliceFromK8s), n, cfg));
+  assert.deepEqual(changed.sort(), ['192.0.2.9', '2001:db8::9']);
+  assert.equal(t.vips.get('2001:db8::9')?.prefix, '2001:db8::9/128');
+  assert.deepEqual([...t.routesOf('192.0.2.9', false).keys()], ['tor4']);
+  assert.deepEqual([...t.routesOf('2001:db8::9', false).keys()], ['tor6']);
+});
