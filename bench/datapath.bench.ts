@@ -89,18 +89,25 @@ export async function run(): Promise<BenchSection> {
     await withLab({ prefix: 'vdp-x-', router: 'bird', drain }, async (lab) => {
       const lost: number[] = [];
       const sent: number[] = [];
+      const httpFail: number[] = [];
+      const httpReq: number[] = [];
+      const moved: number[] = [];
       for (let i = 0; i < REPEATS; i++) {
         const r = await runRollingRestart(lab);
         const s = summarizeUdp(r.udp);
+        const h = summarizeHttp(r.http);
         lost.push(s.lost);
         sent.push(s.sent);
+        httpFail.push(h.failures);
+        httpReq.push(h.requests);
+        moved.push(s.flowsOnSeveralNodes);
         if (drain.mode === 'graceful-shutdown' && i === 0) {
           rollingPlot = r.udp;
           rollingEvents = r.events;
         }
       }
       const what = drain.mode === 'graceful-shutdown' ? 'GSHUT (65535:0), 1 s drain, withdraw, Cease' : 'withdraw then Cease at once (no drain period)';
-      rows.push([`rolling restart, ${what}`, `packets lost of ~${f0(median(sent))} sent`, spread(lost, f0)]);
+      rows.push([`rolling restart, ${what}`, `UDP packets lost of ~${f0(median(sent))} sent; UDP flows (of 24) answered by more than one node ${spread(moved, f0)}; HTTP keep-alive requests failed ${spread(httpFail, f0)} of ~${f0(median(httpReq))} (connections re-hashed to another node are reset)`, spread(lost, f0)]);
     });
   }
   if (rollingPlot) {

@@ -52,9 +52,12 @@ export function standaloneOps(lab: DatapathLab): VipdOps {
   return { stop: (n) => n.vipd.stop('SIGTERM', 20_000), start: (n) => lab.startVipd(n) };
 }
 
-export async function runRollingRestart(lab: DatapathLab, o: StreamOptions & { downMs?: number; ops?: VipdOps } = {}): Promise<TimelineResult & { fibHadNodeAtExit: string[] }> {
+export async function runRollingRestart(lab: DatapathLab, o: StreamOptions & { downMs?: number; ops?: VipdOps } = {}): Promise<TimelineResult & { fibHadNodeAtExit: string[]; http: HttpRecord }> {
   const ops = o.ops ?? standaloneOps(lab);
   const udp = await startUdpClient(lab.topo, lab.client.ns, { target: lab.vip, port: UDP_PORT, flows: o.flows ?? 24, ratePps: o.ratePps ?? 600, maxDurationMs: 90_000, basePort: FLOW_BASE_PORT });
+  // TCP beside it: a keep-alive connection whose flow the router re-hashes to another node breaks
+  // (that node has no state for it), so HTTP failures show ECMP re-hashing, not packet loss.
+  const http = startHttpClient(lab.topo, lab.client.ns, { target: lab.vip, port: HTTP_PORT, connections: 12, intervalMs: 20, timeoutMs: 2000, maxDurationMs: 90_000, maxRequests: 100_000 });
   const fib = lab.sampleFib(10);
   const events: TimelineResult['events'] = [];
   const fibHadNodeAtExit: string[] = [];
@@ -74,7 +77,8 @@ export async function runRollingRestart(lab: DatapathLab, o: StreamOptions & { d
   }
   await sleep(1000);
   const samples = await fib.stop();
-  return { udp: await udp.stop(15_000), fib: samples, events, fibHadNodeAtExit };
+  const [u, h] = await Promise.all([udp.stop(15_000), http.stop(15_000)]);
+  return { udp: u, http: h, fib: samples, events, fibHadNodeAtExit };
 }
 
 /**
