@@ -16,7 +16,7 @@ import { codecEncoder, linkInfoFromNegotiated } from '@vipd/bgp/speaker-wire.ts'
 import type { PeerExportConfig, RouteAttributes } from '@vipd/bgp/export-policy.ts';
 import { Md5Secret, checkPeerSecurity, createSecureSocket, needsAddon, type PeerSecurity } from '@vipd/bgp/net/peer-security.ts';
 import { normalizeAddress } from '@vipd/bgp/session-types.ts';
-import type { BgpMetrics, FamilyName, Logger } from '@vipd/bgp/observe.ts';
+import { noopMetrics, type BgpMetrics, type FamilyName, type Logger } from '@vipd/bgp/observe.ts';
 import type { DownReason, FsmStateName } from '@vipd/bgp/fsm/types.ts';
 import { describeNotification } from '@vipd/bgp/wire/errors.ts';
 import { fsmConfigFor } from '../standalone/real-session-layer.ts';
@@ -146,7 +146,8 @@ export class PeerFeed {
     // options: the peer is not started rather than brought up without its password.
     checkPeerSecurity([{ address: this.address, security: sec }]);
     const needsSocket = needsAddon(sec);
-    const counted = this.details.wrap(g.metrics);
+    // Counted even without a metrics registry (the status API needs the totals).
+    const counted = this.details.wrap(g.metrics ?? noopMetrics);
     this.session = new Session({
       peerAddress: s.address,
       peerPort: s.port,
