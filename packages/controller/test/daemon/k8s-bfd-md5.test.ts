@@ -115,7 +115,6 @@ function client(key: string | undefined): Session {
     createSocket: () => createSecureSocket(NODE_ADDR, key === undefined ? {} : { md5: Md5Secret.fromString(key) }, PASSIVE_ROUTER),
   });
   sessions.push(s);
-  s.on('error', () => {});
   return s;
 }
 
