@@ -49,7 +49,7 @@ export const bgpPeerCrd = crd({
         { enabled: bool('Advertise the Graceful Restart capability.', false), restartTimeSec: int('Restart Time (12-bit field).', 1, 4095, { default: 120 }) },
       ),
       nodeSelector: labelSelector('Nodes that peer with this neighbour; empty selects all.'),
-      bfdProfile: str('BFD profile name (reserved for BFD support).', { maxLength: 63, pattern: LABEL_PATTERN }),
+      bfdProfile: str('BFD profile (RFC 5880) from the speaker\'s --bfd-profiles file; "default" (300 ms x 3) always exists. BFD Down closes the session with Cease 6/10.', { maxLength: 63, pattern: LABEL_PATTERN }),
       description: str('Free text.', { maxLength: 256 }),
     },
     ['address', 'localAsn'],

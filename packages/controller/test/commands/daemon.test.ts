@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,12 @@ after(async () => {
 test('a bad flag exits 2', () => {
   const r2 = spawnSync(process.execPath, [CLI, 'daemon', '--node-name=n', '--listen=nonsense'], { encoding: 'utf8', timeout: 10_000 });
   assert.equal(r2.status, 2);
+  // --bfd-profiles: an invalid profile (multiplier 0) and a missing file are rejected before anything starts.
+  writeFileSync(join(dir, 'bad-bfd.yaml'), 'bfdProfiles:\n  fast: { minTxMs: 100, minRxMs: 100, multiplier: 0 }\n');
+  for (const f of [join(dir, 'bad-bfd.yaml'), join(dir, 'absent.yaml')]) {
+    const r = spawnSync(process.execPath, [CLI, 'daemon', '--node-name=n', `--bfd-profiles=${f}`, '--metrics-address=off'], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(r.status, 2, r.stderr);
+  }
 });
 
 test('ready, decisions and metrics, then SIGTERM drains and exits 0', { timeout: 40_000 }, async () => {
