@@ -112,11 +112,13 @@ export class K8sLab<N extends string> {
     }
   }
 
-  /** One `vipd daemon` per node namespace. */
-  startDaemons(): void {
+  /** One `vipd daemon` per node namespace; `extraArgs` (e.g. --listen, --bfd-profiles) replace same-named defaults. */
+  startDaemons(extraArgs: (n: N) => readonly string[] = () => []): void {
     for (const n of this.opts.nodes) {
+      const extra = extraArgs(n);
+      const defaults = ['--metrics-address=off', '--log-level=info'].filter((d) => !extra.some((e) => e.split('=')[0] === d.split('=')[0]));
       this.vipd.set(n, this.topo.spawnIn(this.topo.nsName(n), [process.execPath, VIPD_CLI, 'daemon', `--node-name=${n}`, '--namespace=vipd-system',
-        `--kubeconfig=${this.kubeconfig}`, '--metrics-address=off', '--log-level=info']));
+        `--kubeconfig=${this.kubeconfig}`, ...defaults, ...extra]));
     }
   }
 
