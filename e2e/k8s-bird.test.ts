@@ -118,18 +118,29 @@ test('Kubernetes mode against BIRD: every decision row, API server restart, SIGT
   });
 
   await t.test('a BGPPeer change restarts that session only', async () => {
-    const since = async () => new Map((await bird.peers()).map((p) => [p.name, `${p.state}@${p.uptime}`]));
-    const before = await since();
+    // BIRD's "since" column is not a session identity: it is rendered from a monotonic timestamp at
+    // query time and its milliseconds can move by one between two queries of the same session. Count
+    // BIRD's own log records of each session coming up instead ("<name>: BGP session established").
+    const sessions = async () => {
+      const log = bird.logText();
+      const states = new Map((await bird.peers()).map((p) => [p.name, p.state]));
+      return new Map(NODES.map((n) => [n, `${states.get(n)}#${log.split(`> ${n}: BGP session established`).length - 1}`]));
+    };
+    const before = await sessions();
+    const markLog = bird.logText().length;
+    assert.deepEqual([...before.values()].map((v) => v.split('#')[0]), ['Established', 'Established', 'Established'], JSON.stringify([...before]));
     const cur = lab.api.get(V, 'bgppeers', 'tor-n2') as Record<string, any>;
     lab.api.objects.update(lab.api.resource(V, 'bgppeers'), '', 'tor-n2', { ...cur, spec: { ...cur.spec, holdTimeSec: 9, keepaliveSec: 3 } } as never, '');
-    await waitFor(async () => {
-      const now = await since();
-      return now.get('n2') !== before.get('n2') && now.get('n2')!.startsWith('Established@');
-    }, { timeoutMs: 15_000, intervalMs: 100, what: 'n2 session re-established' });
-    const after = await since();
+    const wantN2 = `Established#${Number(before.get('n2')!.split('#')[1]) + 1}`;
+    await waitFor(async () => (await sessions()).get('n2') === wantN2, { timeoutMs: 15_000, intervalMs: 100, what: `n2 session re-established (${wantN2})` });
+    const after = await sessions();
     const seen = `before ${JSON.stringify([...before])} after ${JSON.stringify([...after])}`;
     assert.equal(after.get('n1'), before.get('n1'), `n1 session untouched: ${seen}`);
     assert.equal(after.get('n3'), before.get('n3'), `n3 session untouched: ${seen}`);
+    const log = bird.logText().slice(markLog);
+    assert.match(log, /<RMT> n2: Received: Other configuration change/, 'n2 closed with Cease 6/6');
+    // vipd opens the new connection only once the old one is closed, so BIRD never has to refuse it.
+    assert.doesNotMatch(log, /n2: Incoming connection .* rejected/, 'the new session did not race the old one');
     await expectCarriers(VIP_CLUSTER, ['n1', 'n2', 'n3'], 'n2 routes back on the new session');
   });
 

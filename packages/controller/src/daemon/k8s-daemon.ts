@@ -70,6 +70,14 @@ export class K8sDaemon {
   private snapshot: ConfigSnapshot | undefined;
   private node: NodeContext | undefined;
   private readonly feeds = new Map<string, PeerFeed>();
+  /**
+   * Peer address → the close of a session being stopped for it. A replacement session for the same
+   * router starts only once that connection is closed: started at once, its SYN races our own Cease
+   * and the router refuses it while the old session is still Established (BIRD closes it, FRR answers
+   * Cease 6/7), costing a ConnectRetry interval — or, from a router that answers 6/5 Connection
+   * Rejected, the 60 s configuration-class idle hold. Bounded by the session's close grace period.
+   */
+  private readonly closingPeers = new Map<string, Promise<void>>();
   /** BGPPeers selected for this node that are not started, with the reason. */
   private readonly notStarted = new Map<string, { address: string; port: number; localAsn: number; problem: string }>();
   private readonly verdicts = new Map<string, ObjectVerdict>();
@@ -276,7 +284,11 @@ export class K8sDaemon {
       if (this.secureListener !== undefined && needsAddon(f.security)) this.secureListener.removePeer(f.address);
       const why = w === undefined ? 'peer removed from this node' : 'peer configuration changed';
       this.log.info({ bgpPeer: name, why }, 'stopping BGP session');
-      void f.stop(w === undefined ? CeaseSubcode.PEER_DECONFIGURED : CeaseSubcode.OTHER_CONFIG_CHANGE, `vipd: ${why}`);
+      const closed = f.stop(w === undefined ? CeaseSubcode.PEER_DECONFIGURED : CeaseSubcode.OTHER_CONFIG_CHANGE, `vipd: ${why}`).catch(() => undefined);
+      this.closingPeers.set(f.address, closed);
+      void closed.then(() => {
+        if (this.closingPeers.get(f.address) === closed) this.closingPeers.delete(f.address);
+      });
     }
     for (const [name, w] of wanted) {
       if (this.feeds.has(name)) continue;
@@ -292,7 +304,14 @@ export class K8sDaemon {
       this.feeds.set(name, f);
       if (this.secureListener !== undefined && needsAddon(f.security)) this.secureListener.setPeer(f.address, f.security);
       this.log.info({ bgpPeer: name, address: f.address, hasPassword: w.password !== undefined, bfdProfile: w.bfd?.profile ?? null }, 'starting BGP session');
-      f.start();
+      const closing = this.closingPeers.get(f.address);
+      if (closing === undefined) f.start();
+      else {
+        // Only if this feed is still the wanted one (not replaced or removed meanwhile, not shutting down).
+        void closing.then(() => {
+          if (!this.stopping && this.feeds.get(name) === f) f.start();
+        });
+      }
     }
     for (const [name, n] of this.notStarted) this.log.warn({ bgpPeer: name, address: n.address, problem: n.problem }, 'BGP peer not started');
     this.firstSessions = false;
