@@ -118,13 +118,12 @@ test('Kubernetes mode against BIRD: every decision row, API server restart, SIGT
   });
 
   await t.test('a BGPPeer change restarts that session only', async () => {
-    // BIRD's "since" column is not a session identity: it is rendered from a monotonic timestamp at
-    // query time and its milliseconds can move by one between two queries of the same session. Count
-    // BIRD's own log records of each session coming up instead ("<name>: BGP session established").
+    // BIRD's "since" column is not a session identity (its milliseconds can move by one between two
+    // queries of the same session): count BIRD's own log records of each session coming up instead.
     const sessions = async () => {
-      const log = bird.logText();
       const states = new Map((await bird.peers()).map((p) => [p.name, p.state]));
-      return new Map(NODES.map((n) => [n, `${states.get(n)}#${log.split(`> ${n}: BGP session established`).length - 1}`]));
+      const ups = bird.sessionsEstablished();
+      return new Map(NODES.map((n) => [n, `${states.get(n)}#${ups.get(n) ?? 0}`]));
     };
     const before = await sessions();
     const markLog = bird.logText().length;

@@ -215,6 +215,18 @@ export class BirdRouter extends RouterBase {
     return { reason: last[1].trim(), message: last[2], raw: last[0] };
   }
 
+  /**
+   * How many times each protocol's session has come up, from BIRD's own log ("NAME: BGP session
+   * established", `debug protocols { states, events }`). Use this, not `uptime`, to tell whether a
+   * session was reset: BIRD renders the "since" column from a monotonic clock at query time, so its
+   * milliseconds can differ by one between two queries of the same session.
+   */
+  sessionsEstablished(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const m of this.logText().matchAll(/> (\S+): BGP session established$/gm)) out.set(m[1], (out.get(m[1]) ?? 0) + 1);
+    return out;
+  }
+
   /** bird.log so far. */
   logText(): string {
     try {
