@@ -25,11 +25,18 @@ const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '—');
 const spread = (vs: readonly number[], f: (v: number) => string) => `${f(median(vs))} (${vs.map(f).join(', ')})`;
 
-async function withLab<T>(o: DatapathOptions, fn: (lab: DatapathLab) => Promise<T>): Promise<T> {
+/** Rows of scenarios that failed outright (recorded, so one broken scenario does not hide the others). */
+const failures: string[] = [];
+
+async function withLab(o: DatapathOptions, fn: (lab: DatapathLab) => Promise<void>): Promise<void> {
   const lab = await DatapathLab.create(o);
   try {
     await lab.start();
-    return await fn(lab);
+    await fn(lab);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    failures.push(`${o.router}${o.daemon === 'kubernetes' ? ' (Kubernetes)' : ''} ${JSON.stringify({ ...o, prefix: undefined })}: ${e.code ?? 'Error'} ${(e.message ?? '').slice(0, 200)}`);
+    process.stderr.write(`bench datapath: scenario failed: ${failures.at(-1)}\n`);
   } finally {
     await lab.destroy();
   }
@@ -217,7 +224,8 @@ export async function run(): Promise<BenchSection> {
       `on each node against the in-process test API server (e2e/support/datapath/k8s.ts). API server outage (60 s, routes stay, ` +
       `no UPDATE, 0 lost) is asserted in e2e/datapath-k8s.test.ts, not repeated here. Each row: median over ${REPEATS} ` +
       `runs (the runs in parentheses). Timings hold for this 2-core VM, shared by router, three vipd, servers and generators.`,
-    results: `${markdownTable(['scenario', 'measured', 'packets lost (median, runs)'], rows)}\n\nPlots: ${plots.map((p) => `[${p}](${p})`).join(', ')}`,
+    results: `${markdownTable(['scenario', 'measured', 'packets lost (median, runs)'], rows)}\n\nPlots: ${plots.map((p) => `[${p}](${p})`).join(', ')}` +
+      (failures.length > 0 ? `\n\n**Scenarios that failed in this run:**\n${failures.map((f) => `- ${f}`).join('\n')}` : ''),
   };
 }
 
