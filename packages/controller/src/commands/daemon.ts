@@ -111,6 +111,7 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   const bgp = createBgpMetricsAdapter(catalogue.bgp);
+  const security = createSecurityRecorder(catalogue.security);
   daemon = new K8sDaemon({
     kc: loadKubeConfig(values.kubeconfig),
     nodeName,
@@ -120,8 +121,10 @@ export async function run(argv: string[]): Promise<number> {
     metrics: bgp,
     eventToWire: (peer, s) => bgp.eventToWire(peer, s),
     control: catalogue.control,
-    // vipd_bfd_session_state / _up / _transitions_total, as in standalone mode.
-    bfdObserver: createSecurityRecorder(catalogue.security),
+    // vipd_bfd_session_state / _up / _transitions_total, vipd_bgp_connect_timeouts_total and
+    // vipd_bgp_md5_mismatch_suspected, as in standalone mode.
+    bfdObserver: security,
+    connectObserver: security,
     ...(bfdProfiles === undefined ? {} : { bfdProfiles }),
   });
   const d = daemon;
@@ -139,7 +142,7 @@ export async function run(argv: string[]): Promise<number> {
         d.sessionStatus().map((s) => {
           const p = peerStatusOf({
             address: s.address, port: s.port, description: null, asn: s.asn ?? null, localAsn: s.localAsn, state: s.state, families: s.families,
-            diagnosis: null, bfd: s.bfd, details: s.details, advertised: s.advertised,
+            diagnosis: s.diagnosis, bfd: s.bfd, details: s.details, advertised: s.advertised,
           }, catalogue.bgp.hot.prefixesPending, startedAtMs);
           // No NOTIFICATION recorded: say why the session went down or was not started (e.g. a missing
           // password Secret, an unknown BFD profile) instead.

@@ -23,6 +23,7 @@ import { canonicalIp } from '../config/ip.ts';
 import { SecureListener, needsAddon } from '@vipd/bgp/net/peer-security.ts';
 import { sockoptAvailable } from '@vipd/bgp/net/sockopt.ts';
 import { BfdCoupling, type BfdObserver } from '../standalone/bfd-coupling.ts';
+import type { ConnectObserver } from '../standalone/connect-diagnosis.ts';
 import { DEFAULT_BFD_PROFILE, type BfdTimersConfig, type PeerBfdConfig } from '../standalone/config.ts';
 import { decideService, evaluateNode, FAMILY_AFI_SAFI, type DecideConfig, type NodeContext, type ServiceDecision } from '../decide.ts';
 import { WorkQueue } from '../kube/queue.ts';
@@ -57,6 +58,8 @@ export interface K8sDaemonOptions {
   readonly bfdPorts?: { readonly listen: number; readonly peer: number };
   /** BFD state metrics (vipd_bfd_session_state, vipd_bfd_transitions_total). */
   readonly bfdObserver?: BfdObserver;
+  /** vipd_bgp_connect_timeouts_total, vipd_bgp_md5_mismatch_suspected. */
+  readonly connectObserver?: ConnectObserver;
 }
 
 export class K8sDaemon {
@@ -346,6 +349,7 @@ export class K8sDaemon {
           if (this.negotiationKey() !== this.appliedNegotiation) this.queue.add(NODE_KEY);
         },
         ...(w.bfd === undefined || this.bfd === undefined ? {} : { bfd: { coupling: this.bfd, config: w.bfd } }),
+        ...(this.o.connectObserver === undefined ? {} : { connectObserver: this.o.connectObserver }),
       });
   }
 
@@ -411,7 +415,7 @@ export class K8sDaemon {
     const out = [...this.feeds.values()].map((f) => f.status());
     for (const [name, n] of this.notStarted) {
       out.push({ name, address: canonicalIp(n.address) ?? n.address, port: n.port, localAsn: n.localAsn, state: 'Idle', asn: undefined, establishedSinceMs: undefined, families: [],
-        advertised: { 'ipv4-unicast': 0, 'ipv6-unicast': 0 }, lastError: n.problem, lastErrorAtMs: undefined, details: null, bfd: null });
+        advertised: { 'ipv4-unicast': 0, 'ipv6-unicast': 0 }, lastError: n.problem, lastErrorAtMs: undefined, details: null, bfd: null, diagnosis: null });
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : 1));
   }

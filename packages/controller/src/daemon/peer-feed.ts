@@ -23,6 +23,7 @@ import { fsmConfigFor } from '../standalone/real-session-layer.ts';
 import type { PeerBfdConfig, PeerConfig } from '../standalone/config.ts';
 import { PeerDetailsTracker, queueDepthWriter, type PeerDetails } from '../standalone/peer-details.ts';
 import type { BfdBinding, BfdCoupling } from '../standalone/bfd-coupling.ts';
+import { ConnectDiagnosis, type ConnectObserver, type PeerDiagnosis } from '../standalone/connect-diagnosis.ts';
 import type { BgpPeer } from '../config/types.ts';
 import { canonicalIp } from '../config/ip.ts';
 
@@ -39,6 +40,8 @@ export interface FeedGlobals {
   readonly onNegotiated?: () => void;
   /** BFD for this peer (BGPPeer.spec.bfdProfile resolved against the daemon's profiles). */
   readonly bfd?: { readonly coupling: BfdCoupling; readonly config: PeerBfdConfig };
+  /** Connect timeouts and the TCP-MD5 mismatch diagnosis (vipd_bgp_connect_timeouts_total, …). */
+  readonly connectObserver?: ConnectObserver;
 }
 
 /** Session-level fields of a BGPPeer: a change restarts the session (Cease 6/6). */
@@ -90,6 +93,8 @@ export interface FeedStatus {
   readonly details: PeerDetails | null;
   /** BFD state, or null without BFD. */
   readonly bfd: string | null;
+  /** Why the session may not come up (connect timeouts, likely TCP-MD5 key mismatch). */
+  readonly diagnosis: PeerDiagnosis;
 }
 
 export class PeerFeed {
@@ -117,6 +122,7 @@ export class PeerFeed {
   private lastErrorAtMs: number | undefined;
   private readonly details = new PeerDetailsTracker();
   private readonly bfdLink: BfdBinding | undefined;
+  private readonly diag: ConnectDiagnosis;
   private readonly writeCounted: (msgs: readonly Uint8Array[]) => Promise<void>;
 
   constructor(peer: BgpPeer, password: string | undefined, fingerprint: string, g: FeedGlobals) {
@@ -158,6 +164,10 @@ export class PeerFeed {
       ...(needsSocket ? { createSocket: () => createSecureSocket(s.address, sec, s.sourceAddress) } : {}),
     });
     this.details.attach(this.session);
+    this.diag = new ConnectDiagnosis({
+      peer: this.address, session: this.session, hasMd5: () => sec.md5 !== undefined, log,
+      ...(g.connectObserver === undefined ? {} : { observer: g.connectObserver }),
+    });
     this.writeCounted = queueDepthWriter(this.address, g.metrics, (msgs) => this.session.sendChunks(msgs));
     // BfdUnavailableError (ERR_BFD_UNAVAILABLE) here when the addon is missing: the peer is not started.
     this.bfdLink = g.bfd?.coupling.bind({
@@ -166,6 +176,7 @@ export class PeerFeed {
     if (s.sourceAddress !== undefined) this.bfdLink?.start(s.sourceAddress);
     this.session.on('established', (info) => {
       this.establishedAtMs = Date.now();
+      this.diag.clear();
       this.bfdLink?.start(normalizeAddress(info.localAddress));
       if (s.asn === undefined) this.speaker.addPeer(this.name, exportConfig(peer, info.negotiated.peerAs));
       log.info({ families: info.negotiated.families, localAddress: info.localAddress }, 'session established');
@@ -257,6 +268,7 @@ export class PeerFeed {
   async stop(subcode: number, message: string): Promise<void> {
     this.speaker.removePeer(this.name);
     this.bfdLink?.release();
+    this.diag.stop();
     await this.session.stop({ subcode, message });
     this.session.removeAllListeners();
   }
@@ -278,6 +290,7 @@ export class PeerFeed {
       lastErrorAtMs: this.lastErrorAtMs,
       details: this.details.snapshot(this.session.state === 'Established'),
       bfd: this.bfdLink?.state() ?? null,
+      diagnosis: this.diag.value,
     };
   }
 }

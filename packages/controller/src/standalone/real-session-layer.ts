@@ -19,14 +19,14 @@ import { SecureListener, checkPeerSecurity, createSecureSocket, needsAddon, reke
 import { BfdCoupling, type BfdBinding } from './bfd-coupling.ts';
 import type { PeerConfig } from './config.ts';
 import { PeerDetailsTracker } from './peer-details.ts';
+import { ConnectDiagnosis, type PeerDiagnosis } from './connect-diagnosis.ts';
 import type { ListenerPort, SessionGlobals, SessionHooks, SessionLayer, SessionPort } from './session-layer.ts';
 
 interface RealSessionPort extends SessionPort {
   acceptIncoming(socket: net.Socket): void;
 }
 
-/** Why a peer may not come up, derived from what the kernel shows us (MD5 failures are silent). */
-export type PeerDiagnosis = 'md5-key-mismatch-likely' | 'connect-timeout' | null;
+export type { PeerDiagnosis } from './connect-diagnosis.ts';
 
 /** Observers for the security / BFD state of sessions (the metrics adapter implements it). */
 export interface SecurityObserver {
@@ -43,9 +43,6 @@ export function peerSecurityOf(peer: PeerConfig): PeerSecurity {
     ...(peer.multihopTtl > 1 ? { multihopTtl: peer.multihopTtl } : {}),
   };
 }
-
-/** How often connect timeouts are looked at for the MD5 diagnosis. */
-const DIAGNOSIS_POLL_MS = 1000;
 
 export function fsmConfigFor(peer: PeerConfig, g: SessionGlobals): FsmConfigInput {
   return {
@@ -133,26 +130,7 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
         plog.info({ md5: sec.md5 !== undefined, ttlSecurityHops: sec.ttlSecurityHops ?? null, multihopTtl: sec.multihopTtl ?? null }, 'transport security configured');
       }
       // MD5 diagnosis: mismatched keys drop SYNs silently, so a connect timeout is the only symptom.
-      let seenTimeouts = 0;
-      let diagnosis: PeerDiagnosis = null;
-      const setDiagnosis = (d: PeerDiagnosis) => {
-        if (d === diagnosis) return;
-        diagnosis = d;
-        obs?.diagnosis(peer.address, d);
-      };
-      const diagTimer = setInterval(() => {
-        if (session.connectTimeouts === seenTimeouts) return;
-        const n = session.connectTimeouts - seenTimeouts;
-        seenTimeouts = session.connectTimeouts;
-        for (let i = 0; i < n; i++) obs?.connectTimeout(peer.address, sec.md5 !== undefined);
-        if (sec.md5 !== undefined) {
-          setDiagnosis('md5-key-mismatch-likely');
-          plog.warn({ connectTimeouts: seenTimeouts, diagnosis }, 'TCP connect timed out with TCP-MD5 configured: likely key mismatch (the kernel drops mismatched segments silently; on the router, nstat TcpExtTCPMD5Failure rises)');
-        } else {
-          setDiagnosis('connect-timeout');
-        }
-      }, DIAGNOSIS_POLL_MS);
-      diagTimer.unref();
+      const diag = new ConnectDiagnosis({ peer: peer.address, session, hasMd5: () => sec.md5 !== undefined, ...(obs === undefined ? {} : { observer: obs }), log: plog });
 
       // BfdUnavailableError here, at start, when the addon is missing. A BFD session leaving Up closes
       // the BGP session with Cease 6/10 and restarts it (bfd-coupling.ts).
@@ -163,7 +141,7 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
       if (peer.sourceAddress !== undefined) startBfd(peer.sourceAddress);
       details.attach(session);
       session.on('established', (info) => {
-        setDiagnosis(null);
+        diag.clear();
         startBfd(normalizeAddress(info.localAddress));
         hooks.established(linkInfoFromNegotiated(info.negotiated, info.localAddress), {
           write: (msgs) => session.sendChunks(msgs),
@@ -172,7 +150,7 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
       session.on('down', () => hooks.down());
       session.on('routeRefresh', (r) => hooks.routeRefresh(r.afi, r.safi, r.subtype));
       const release = () => {
-        clearInterval(diagTimer);
+        diag.stop();
         if (secured.get(peer.address) === sec) {
           secured.delete(peer.address);
           secureListener?.removePeer(peer.address);
@@ -193,7 +171,7 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
           session.removeAllListeners();
         },
         state: () => session.state,
-        diagnosis: () => diagnosis,
+        diagnosis: () => diag.value,
         details: () => details.snapshot(session.state === 'Established'),
         bfdState: () => bfdLink?.state() ?? null,
         rekey(next) {

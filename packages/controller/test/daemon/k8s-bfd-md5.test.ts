@@ -1,10 +1,12 @@
-// K8sDaemon on loopback (ports 19401–19404), issue 8 in Kubernetes mode:
+// K8sDaemon on loopback (ports 19401–19405), issue 8 in Kubernetes mode:
 // - BFD: a BGPPeer with spec.bfdProfile runs a BFD session (RFC 5880/5881) through the shared
 //   BfdCoupling against a second BfdService playing the router; the router's BFD going AdminDown makes
 //   vipd close the BGP session with Cease 6/10 (RFC 9384), which comes back once BFD is Up again.
 //   The BFD state is in the daemon's status and reaches the metrics observer.
 // - TCP-MD5 (RFC 2385) on the listener: a passive BGPPeer with a password Secret is reached by a vipd
 //   Session that signs with the key; unsigned and wrongly signed connections never come up.
+// - The connect-timeout diagnosis (standalone/connect-diagnosis.ts): an active BGPPeer whose router
+//   holds a different key is reported as `md5-key-mismatch-likely` and counted as an MD5 timeout.
 // Needs the native addon (packages/bgp/native/build.sh); skipped without it.
 
 import assert from 'node:assert/strict';
@@ -13,7 +15,8 @@ import { Session } from '@vipd/bgp/session.ts';
 import { noopLogger } from '@vipd/bgp/observe.ts';
 import { BfdService } from '@vipd/bgp/bfd/service.ts';
 import { Md5Secret, createSecureSocket } from '@vipd/bgp/net/peer-security.ts';
-import { sockoptAvailable } from '@vipd/bgp/net/sockopt.ts';
+import net from 'node:net';
+import { ListenSocket, sockoptAvailable } from '@vipd/bgp/net/sockopt.ts';
 import { TestApiServer } from '../../../../e2e/support/apiserver/test-api-server.ts';
 import { kubeConfigFor, waitFor } from '../../../../e2e/support/apiserver/client-helpers.ts';
 import { K8sDaemon } from '../../src/daemon/k8s-daemon.ts';
@@ -24,6 +27,7 @@ const PASSIVE_ROUTER = '127.0.0.4';
 const LISTEN_PORT = 19402;
 const BFD_DAEMON = 19403;
 const BFD_ROUTER = 19404;
+const MISMATCH = { address: '127.0.0.5', port: 19405 };
 const V = 'vipd.io/v1alpha1';
 const KEY = 'vkp-md5-secret';
 const skip = sockoptAvailable() ? false : 'native addon not built';
@@ -42,6 +46,11 @@ router.on('down', (d) => routerDowns.push({ code: d.notification?.code, subcode:
 const routerBfd = skip === false ? new BfdService() : undefined;
 const bfdStates: string[] = [];
 const sessions: Session[] = [];
+const connectEvents: string[] = [];
+// A "router" whose listening socket holds a different key for us: the kernel drops our SYNs silently.
+const mismatchServer = net.createServer((s) => s.destroy());
+let mismatchAccepted = 0;
+mismatchServer.on('connection', () => mismatchAccepted++);
 let daemon: K8sDaemon | undefined;
 
 before(async () => {
@@ -61,6 +70,13 @@ before(async () => {
     address: PASSIVE_ROUTER, asn: 65000, localAsn: 65101, holdTimeSec: 9, families: ['ipv4-unicast'], passive: true,
     passwordSecretRef: { name: 'tor-md5' },
   } });
+  api.create(V, 'bgppeers', { metadata: { name: 'mismatch' }, spec: {
+    address: MISMATCH.address, port: MISMATCH.port, asn: 65000, localAsn: 65101, sourceAddress: NODE_ADDR, holdTimeSec: 9, connectRetrySec: 1,
+    families: ['ipv4-unicast'], passwordSecretRef: { name: 'tor-md5' },
+  } });
+  const ls = new ListenSocket(MISMATCH.address, MISMATCH.port);
+  ls.setPeerKey(NODE_ADDR, Buffer.from('the-routers-key'));
+  await ls.listen(mismatchServer);
   api.create(V, 'vipdsettings', { metadata: { name: 'default' }, spec: { drainPeriodSec: 0 } });
   // The router's end of BFD: same timers, the daemon's ports swapped.
   routerBfd!.addPeer({
@@ -73,6 +89,7 @@ before(async () => {
     bfdProfiles: { fast: { minTxMs: 100, minRxMs: 100, multiplier: 3 } },
     bfdPorts: { listen: BFD_DAEMON, peer: BFD_ROUTER },
     bfdObserver: { bfdState: (_p, s) => bfdStates.push(s), bfdTransition: () => {} },
+    connectObserver: { connectTimeout: (p, md5) => connectEvents.push(`timeout ${p} ${md5}`), diagnosis: (p, d) => connectEvents.push(`diagnosis ${p} ${d}`) },
   });
   await daemon.start();
   router.start();
@@ -84,6 +101,7 @@ after(async () => {
   await daemon?.shutdown('test over');
   await router.stop();
   await routerBfd?.close();
+  mismatchServer.close();
   await new Promise((r) => setTimeout(r, 1500));
   await api.stop();
   api.dispose();
@@ -135,4 +153,12 @@ test('passive peer with a password: the signed connection comes up, unsigned / w
   good.start();
   await waitFor('signed session Established', () => good.state === 'Established' && status('passive-tor')?.state === 'Established', 10_000);
   assert.ok((status('passive-tor')?.details?.messagesReceived ?? 0) >= 2);
+});
+
+test('active peer whose router holds another key: diagnosed md5-key-mismatch-likely', { skip, timeout: 20_000 }, async () => {
+  await waitFor('diagnosis', () => status('mismatch')?.diagnosis === 'md5-key-mismatch-likely', 12_000);
+  assert.equal(mismatchAccepted, 0, 'the kernel never let the connection through');
+  assert.ok(connectEvents.includes(`timeout ${MISMATCH.address} true`), connectEvents.join(','));
+  assert.ok(connectEvents.includes(`diagnosis ${MISMATCH.address} md5-key-mismatch-likely`), connectEvents.join(','));
+  assert.notEqual(status('mismatch')?.state, 'Established');
 });
