@@ -141,7 +141,7 @@ export async function run(argv: string[]): Promise<number> {
       peers: () =>
         d.sessionStatus().map((s) => {
           const p = peerStatusOf({
-            address: s.address, port: s.port, description: null, asn: s.asn ?? null, localAsn: s.localAsn, state: s.state, families: s.families,
+            address: s.address, port: s.port, description: s.description ?? null, asn: s.asn ?? null, localAsn: s.localAsn, state: s.state, families: s.families,
             diagnosis: s.diagnosis, bfd: s.bfd, details: s.details, advertised: s.advertised,
           }, catalogue.bgp.hot.prefixesPending, startedAtMs);
           // No NOTIFICATION recorded: say why the session went down or was not started (e.g. a missing

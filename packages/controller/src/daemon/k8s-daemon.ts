@@ -82,7 +82,7 @@ export class K8sDaemon {
    */
   private readonly closingPeers = new Map<string, Promise<void>>();
   /** BGPPeers selected for this node that are not started, with the reason. */
-  private readonly notStarted = new Map<string, { address: string; port: number; localAsn: number; problem: string }>();
+  private readonly notStarted = new Map<string, { address: string; port: number; localAsn: number; description: string | undefined; problem: string }>();
   private readonly verdicts = new Map<string, ObjectVerdict>();
   private server: net.Server | undefined;
   private secureListener: SecureListener | undefined;
@@ -269,12 +269,12 @@ export class K8sDaemon {
     for (const p of node.peers) {
       const pw = passwords.get(p.metadata.name);
       if (pw !== undefined && !pw.ok) {
-        this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, localAsn: p.spec.localAsn, problem: pw.problem ?? 'password unavailable' });
+        this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, localAsn: p.spec.localAsn, description: p.spec.description, problem: pw.problem ?? 'password unavailable' });
         continue;
       }
       const bfd = this.bfdConfigOf(p);
       if (bfd === null) {
-        this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, localAsn: p.spec.localAsn, problem: `no BFD profile named ${p.spec.bfdProfile}` });
+        this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, localAsn: p.spec.localAsn, description: p.spec.description, problem: `no BFD profile named ${p.spec.bfdProfile}` });
         continue;
       }
       const routerId = p.spec.routerId ?? nodeRouterId;
@@ -301,7 +301,7 @@ export class K8sDaemon {
       } catch (err) {
         // PeerSecurityError / BfdUnavailableError: never a session without its password or BFD.
         const code = (err as { code?: unknown }).code;
-        this.notStarted.set(name, { address: w.peer.spec.address, port: w.peer.spec.port, localAsn: w.peer.spec.localAsn, problem: typeof code === 'string' ? code : 'session setup failed' });
+        this.notStarted.set(name, { address: w.peer.spec.address, port: w.peer.spec.port, localAsn: w.peer.spec.localAsn, description: w.peer.spec.description, problem: typeof code === 'string' ? code : 'session setup failed' });
         continue;
       }
       this.feeds.set(name, f);
@@ -414,7 +414,7 @@ export class K8sDaemon {
   sessionStatus(): FeedStatus[] {
     const out = [...this.feeds.values()].map((f) => f.status());
     for (const [name, n] of this.notStarted) {
-      out.push({ name, address: canonicalIp(n.address) ?? n.address, port: n.port, localAsn: n.localAsn, state: 'Idle', asn: undefined, establishedSinceMs: undefined, families: [],
+      out.push({ name, address: canonicalIp(n.address) ?? n.address, port: n.port, localAsn: n.localAsn, description: n.description, state: 'Idle', asn: undefined, establishedSinceMs: undefined, families: [],
         advertised: { 'ipv4-unicast': 0, 'ipv6-unicast': 0 }, lastError: n.problem, lastErrorAtMs: undefined, details: null, bfd: null, diagnosis: null });
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : 1));

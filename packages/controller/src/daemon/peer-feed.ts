@@ -82,6 +82,7 @@ export interface FeedStatus {
   readonly address: string;
   readonly port: number;
   readonly localAsn: number;
+  readonly description: string | undefined;
   readonly state: FsmStateName;
   readonly asn: number | undefined;
   readonly establishedSinceMs: number | undefined;
@@ -281,6 +282,7 @@ export class PeerFeed {
       address: this.address,
       port: this.peer.spec.port,
       localAsn: this.peer.spec.localAsn,
+      description: this.peer.spec.description,
       state: this.session.state,
       asn: neg?.peerAs ?? this.peer.spec.asn,
       establishedSinceMs: this.establishedAtMs,

@@ -35,7 +35,7 @@ before(async () => {
   await api.start();
   const node = api.create('v1', 'nodes', { metadata: { name: 'cli-node' } });
   api.objects.update(api.resource('v1', 'nodes'), '', 'cli-node', { ...node, status: { conditions: [{ type: 'Ready', status: 'True' }] } } as never, 'status');
-  api.create(V, 'bgppeers', { metadata: { name: 'tor' }, spec: { address: '127.0.0.2', port: 18828, sourceAddress: '127.0.0.8', asn: 65000, localAsn: 65101, holdTimeSec: 9, connectRetrySec: 1, families: ['ipv4-unicast'] } });
+  api.create(V, 'bgppeers', { metadata: { name: 'tor' }, spec: { description: 'rack 1 ToR', address: '127.0.0.2', port: 18828, sourceAddress: '127.0.0.8', asn: 65000, localAsn: 65101, holdTimeSec: 9, connectRetrySec: 1, families: ['ipv4-unicast'] } });
   api.create(V, 'bgpadvertisements', { metadata: { name: 'all' }, spec: {} });
   const svc = api.create('v1', 'services', { metadata: { name: 'web', namespace: 'default' }, spec: { type: 'LoadBalancer', loadBalancerClass: 'vipd.io/bgp', ports: [{ port: 80, protocol: 'TCP' }] } }, 'default');
   api.objects.update(api.resource('v1', 'services'), 'default', 'web', { ...svc, status: { loadBalancer: { ingress: [{ ip: '192.0.2.77' }] } } } as never, 'status');
@@ -108,7 +108,7 @@ test('ready, decisions and metrics, then SIGTERM drains and exits 0', { timeout:
   assert.match(metrics, /vipd_config_objects\{kind="BGPPeer",status="accepted"\} 1/);
   // Status API parity with standalone (issue 6): the session's own negotiated facts and counters.
   type Peer = { address: string; state: string; peerRouterId: string | null; holdTimeSec: number | null; capabilities: string[];
-    establishedTransitions: number; messagesSent: number; messagesReceived: number; localAsn: number; localAddress: string | null };
+    establishedTransitions: number; messagesSent: number; messagesReceived: number; localAsn: number; localAddress: string | null; description: string | null };
   const peers = JSON.parse((await get('/api/v1/peers')).text) as { peers: Peer[] };
   const tor = peers.peers.find((p) => p.address === '127.0.0.2');
   assert.ok(tor !== undefined, JSON.stringify(peers));
@@ -116,6 +116,7 @@ test('ready, decisions and metrics, then SIGTERM drains and exits 0', { timeout:
   assert.equal(tor.peerRouterId, '10.255.0.9');
   assert.equal(tor.holdTimeSec, 9);
   assert.equal(tor.localAsn, 65101);
+  assert.equal(tor.description, 'rack 1 ToR');
   assert.equal(tor.localAddress, '127.0.0.8');
   assert.ok(tor.capabilities.includes('multiprotocol ipv4-unicast') && tor.capabilities.includes('4-octet-as'), tor.capabilities.join(','));
   assert.equal(tor.establishedTransitions, 1);
