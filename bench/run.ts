@@ -30,31 +30,45 @@ const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' / ');
 /** Sections of an existing BENCHMARKS.md by bench file, with their order, to keep on a partial run. */
 function previousSections(): Map<string, { order: number; text: string }> {
   const kept = new Map<string, { order: number; text: string }>();
-  if (only.length === 0 || !existsSync(out)) return kept;
+  if (!existsSync(out)) return kept;
   const text = readFileSync(out, 'utf8');
   const parts = text.split(/\n(?=## )/).slice(1);
   for (const part of parts) {
     const m = /_Bench file `bench\/([^`]+)`/.exec(part);
     const order = /<!-- order (\d+) -->/.exec(part);
-    if (m !== null) kept.set(m[1]!, { order: order === null ? 1000 : Number(order[1]), text: part.trimEnd() });
+    if (m !== null && existsSync(`${dir}${m[1]}`)) kept.set(m[1]!, { order: order === null ? 1000 : Number(order[1]), text: part.trimEnd() });
   }
   return kept;
 }
 
 const sections = previousSections();
+let failed = 0;
 for (const { file, mod } of mods) {
   process.stderr.write(`bench: ${file} …\n`);
   const started = Date.now();
   const loadBefore = load();
-  const s = await mod.run();
+  let body: string;
+  try {
+    const s = await mod.run();
+    body = `**Method.** ${s.method}\n\n${s.results}`;
+  } catch (err) {
+    // Recorded, not hidden: the section says the run failed and why; the command exits non-zero.
+    failed++;
+    body = `**This run failed**: ${(err as Error).message.split('\n')[0]}`;
+    process.stderr.write(`bench: ${file} FAILED: ${(err as Error).stack ?? String(err)}\n`);
+  }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  const text = `## ${mod.title}\n<!-- order ${mod.order} -->\n\n**Method.** ${s.method}\n\n${s.results}\n\n_Bench file \`bench/${file}\`, run ${new Date(started).toISOString()}, ${secs} s; load average (1/5/15 min) ${loadBefore} before, ${load()} after._`;
+  const text = `## ${mod.title}\n<!-- order ${mod.order} -->\n\n${body}\n\n_Bench file \`bench/${file}\`, run ${new Date(started).toISOString()}, ${secs} s; load average (1/5/15 min) ${loadBefore} before, ${load()} after._`;
   sections.set(file, { order: mod.order, text });
+  write();
   process.stderr.write(`bench: ${file} done in ${secs} s\n`);
 }
+process.exitCode = failed > 0 ? 1 : 0;
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const header = `# vipd benchmarks
+/** Writes BENCHMARKS.md with every section known so far (after each bench, so a crash loses nothing). */
+function write(): void {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const header = `# vipd benchmarks
 
 Written by \`pnpm bench\` (\`bench/run.ts\`); every number below comes from the run recorded with its
 section (date and load average). Reference implementations (BIRD, an ideal pre-encoded sender) are
@@ -66,6 +80,7 @@ above 2 means other work shared the cores during that section.
 - Node ${process.version}
 - Last written: ${new Date().toISOString()}${only.length > 0 ? ` (sections re-run: ${only.join(', ')})` : ''}
 `;
-const body = [...sections.values()].sort((a, b) => a.order - b.order).map((s) => s.text);
-writeFileSync(out, `${header}\n${body.join('\n\n')}\n`);
+  const body = [...sections.values()].sort((a, b) => a.order - b.order).map((s) => s.text);
+  writeFileSync(out, `${header}\n${body.join('\n\n')}\n`);
+}
 process.stderr.write('bench: wrote BENCHMARKS.md\n');
