@@ -90,6 +90,11 @@ export async function runNodeDeath(lab: DatapathLab, o: StreamOptions & { revive
   const fib = lab.sampleFib(10);
   await sleep(500);
   const n = lab.node('n1');
+  if (lab.opts.bfd) {
+    // BFD must be Up at the router before the cut, or it cannot report the failure (a revived node's
+    // BFD session comes up after its BGP route): otherwise this would measure the hold timer.
+    await lab.router.waitFor(async () => ((await lab.router.bfdSessions()).some((b) => b.peer === n.address && b.state === 'Up') ? true : undefined), `BFD Up with ${n.address}`, 20_000);
+  }
   const cutAtMs = nowMs();
   const cut = await cutLink(lab.topo, n.ns, n.ifname);
   await n.vipd.kill();
