@@ -1,6 +1,7 @@
 // Lab harness: small IPv4/IPv6 address helpers for building link addresses (host N of a subnet).
 import { isIPv4, isIPv6 } from 'node:net';
 import { LabError } from './exec.ts';
+import { formatIpv6Groups, ipv6Groups } from '../../packages/bgp/src/ip.ts';
 
 export function ipv4ToInt(a: string): number {
   const p = a.split('.').map(Number);
@@ -35,26 +36,7 @@ export function ipv6ToBigInt(a: string): bigint {
 
 /** RFC 5952 canonical text (lower case, longest zero run compressed). */
 export function bigIntToIpv6(v: bigint): string {
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((v >> BigInt(i * 16)) & 0xffffn));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return hex.slice(0, bestStart).join(':') + '::' + hex.slice(bestStart + bestLen).join(':');
+  return formatIpv6Groups(ipv6Groups(v));
 }
 
 export function canonicalIp(a: string): string {

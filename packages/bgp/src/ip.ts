@@ -55,10 +55,8 @@ export function parseIpBytes(text: string): Uint8Array {
   return ipFamily(text) === 6 ? parseIpv6Bytes(text) : parseIpv4Bytes(text);
 }
 
-export function formatIpv6(b: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
-  // RFC 5952 §4.2.3: compress the longest run of ≥ 2 zero groups, the first one on a tie.
+/** RFC 5952 §4 text of eight 16-bit groups: lower case, the longest run (≥ 2) of zero groups compressed, the first on a tie. */
+export function formatIpv6Groups(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
@@ -77,6 +75,19 @@ export function formatIpv6(b: Uint8Array): string {
   const hex = groups.map((g) => g.toString(16));
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+/** The eight 16-bit groups of an IPv6 address held as a bigint. */
+export function ipv6Groups(v: bigint): number[] {
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  return groups;
+}
+
+export function formatIpv6(b: Uint8Array): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((b[i]! << 8) | b[i + 1]!);
+  return formatIpv6Groups(groups);
 }
 
 export function formatIp(b: Uint8Array): string {

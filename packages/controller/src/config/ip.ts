@@ -3,6 +3,7 @@
 // and containment tests. No dependencies, so the decision module stays pure and cheap.
 
 import { isIPv6 } from 'node:net';
+import { formatIpv6Groups, ipv6Groups } from '@vipd/bgp/ip.ts';
 
 export type Family = 'ipv4' | 'ipv6';
 
@@ -79,27 +80,7 @@ export function formatIp(ip: ParsedIp): string {
     const v = ip.value;
     return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
   }
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
-  // RFC 5952 §4.2.3: compress the longest run of ≥2 zero groups, the first one on a tie.
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return formatIpv6Groups(ipv6Groups(ip.value));
 }
 
 /** Canonical form of an address string, or undefined when it is not an address. */
