@@ -30,7 +30,9 @@ RUN apt-get update \
 COPY --from=build /app /app
 RUN ln -s /app/packages/controller/bin/vipd.mjs /usr/local/bin/vipd
 USER 65532:65532
-ENV NODE_ENV=production
+# A 2 MiB young generation: vipd's allocations are short-lived, and V8's default semi-space (16 MiB)
+# alone costs ~100 B per VIP·peer of RSS at 10k VIPs; measured in BENCHMARKS.md (speaker, memory).
+ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=2
 EXPOSE 7472
 ENTRYPOINT ["/usr/local/bin/vipd"]
 CMD ["help"]
