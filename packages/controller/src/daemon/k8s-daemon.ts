@@ -27,6 +27,7 @@ import type { ConnectObserver } from '../standalone/connect-diagnosis.ts';
 import { DEFAULT_BFD_PROFILE, type BfdTimersConfig, type PeerBfdConfig } from '../standalone/config.ts';
 import { decideService, evaluateNode, FAMILY_AFI_SAFI, type DecideConfig, type NodeContext, type ServiceDecision } from '../decide.ts';
 import { WorkQueue } from '../kube/queue.ts';
+import { reuseConnections } from '../kube/informer.ts';
 import { FOREIGN_REASONS, type Reason } from '../reasons.ts';
 import { endpointSliceFromK8s, nodeFromK8s, serviceFromK8s } from '../snapshot.ts';
 import { ConfigState, type ConfigSnapshot, type ObjectVerdict, type PeerPassword } from './config-state.ts';
@@ -97,6 +98,8 @@ export class K8sDaemon {
   readonly startedAtMs = Date.now();
 
   constructor(o: K8sDaemonOptions) {
+    // One keep-alive connection pool for every request of this daemon (kube/informer.ts).
+    reuseConnections(o.kc);
     this.o = o;
     this.log = o.log;
     this.queue = new WorkQueue((key) => this.work(key), { baseDelayMs: 100, maxDelayMs: 10_000 });

@@ -13,7 +13,7 @@ import type { IpAddressPool } from '../config/types.ts';
 import { ANNOTATION_LOAD_BALANCER_IPS, ANNOTATION_SHARING_KEY } from '../snapshot.ts';
 import { WorkQueue } from '../kube/queue.ts';
 import { LeaderElector } from '../kube/lease.ts';
-import { watchResource, type WatchedResource } from '../kube/informer.ts';
+import { reuseConnections, watchResource, type WatchedResource } from '../kube/informer.ts';
 import { Allocator, poolSpecFromConfig, type AllocationRequest, type AllocationResult, type FamilyPolicy } from './allocator.ts';
 import type { IpFamily } from './ranges.ts';
 
@@ -68,7 +68,7 @@ export class IpamController {
 
   constructor(opts: IpamControllerOptions) {
     this.opts = opts;
-    const { kc } = opts;
+    const kc = reuseConnections(opts.kc);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const onChange = (kind: string) => (key: string) => {

@@ -123,5 +123,28 @@ export function loadKubeConfig(file?: string): k8s.KubeConfig {
   if (file !== undefined) kc.loadFromFile(file);
   else if (process.env.KUBERNETES_SERVICE_HOST !== undefined) kc.loadFromCluster();
   else kc.loadFromDefault();
+  return reuseConnections(kc);
+}
+
+type DispatcherFactory = (cluster: k8s.Cluster | null, agentOptions: unknown) => unknown;
+
+/**
+ * client-node 2.0.1 builds a new undici Agent — a new TCP + TLS connection — for every request. With one
+ * status patch per change on every node that is a TLS handshake per write, and at 10k writes it runs the
+ * host out of ephemeral ports. This keeps one keep-alive dispatcher per cluster and context (the TLS
+ * material of a kubeconfig does not change under it; bearer tokens travel per request as headers).
+ * Idempotent.
+ */
+export function reuseConnections(kc: k8s.KubeConfig): k8s.KubeConfig {
+  const target = kc as unknown as { createDispatcher: DispatcherFactory; vipdReuse?: true };
+  if (target.vipdReuse === true || typeof target.createDispatcher !== 'function') return kc;
+  const create = target.createDispatcher.bind(kc);
+  const cache = new Map<string, unknown>();
+  target.createDispatcher = (cluster, agentOptions) => {
+    const key = `${cluster?.server ?? ''}|${kc.getCurrentContext()}`;
+    if (!cache.has(key)) cache.set(key, create(cluster, agentOptions));
+    return cache.get(key);
+  };
+  target.vipdReuse = true;
   return kc;
 }
