@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <node_api.h>
+#include "napi-util.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,19 +29,6 @@
 #define IPV6_MINHOPCOUNT 73
 #endif
 
-static napi_value throw_errno(napi_env env, const char *what, int err) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  napi_value code, message, error, errnoVal;
-  napi_create_string_utf8(env, "ERR_SOCKOPT", NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code, message, &error);
-  napi_create_int32(env, err, &errnoVal);
-  napi_set_named_property(env, error, "errno", errnoVal);
-  napi_throw(env, error);
-  return NULL;
-}
-
 static napi_value throw_type(napi_env env, const char *msg) {
   napi_throw_type_error(env, "ERR_INVALID_ARG", msg);
   return NULL;
@@ -48,27 +36,6 @@ static napi_value throw_type(napi_env env, const char *msg) {
 
 static int get_int(napi_env env, napi_value v, int *out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
-}
-
-/* Parses an IPv4 or IPv6 literal into a sockaddr_storage; returns the family or 0. */
-static int parse_addr(napi_env env, napi_value v, struct sockaddr_storage *ss, socklen_t *len) {
-  char buf[INET6_ADDRSTRLEN + 1];
-  size_t n = 0;
-  if (napi_get_value_string_utf8(env, v, buf, sizeof buf, &n) != napi_ok) return 0;
-  memset(ss, 0, sizeof *ss);
-  struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-  struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-  if (inet_pton(AF_INET, buf, &s4->sin_addr) == 1) {
-    s4->sin_family = AF_INET;
-    *len = sizeof *s4;
-    return AF_INET;
-  }
-  if (inet_pton(AF_INET6, buf, &s6->sin6_addr) == 1) {
-    s6->sin6_family = AF_INET6;
-    *len = sizeof *s6;
-    return AF_INET6;
-  }
-  return 0;
 }
 
 /* createTcpSocket(family: 4 | 6) → fd (non-blocking, close-on-exec). */
@@ -105,7 +72,7 @@ static napi_value set_md5_key(napi_env env, napi_callback_info info) {
   struct tcp_md5sig sig;
   memset(&sig, 0, sizeof sig);
   socklen_t alen = 0;
-  if (!parse_addr(env, argv[1], &sig.tcpm_addr, &alen)) return throw_type(env, "address must be an IPv4 or IPv6 literal");
+  if (!parse_addr(env, argv[1], 0, &sig.tcpm_addr, &alen)) return throw_type(env, "address must be an IPv4 or IPv6 literal");
   napi_valuetype t;
   napi_typeof(env, argv[2], &t);
   if (t != napi_null && t != napi_undefined) {
@@ -177,10 +144,7 @@ static napi_value bind_address(napi_env env, napi_callback_info info) {
   socklen_t len = 0;
   if (argc < 3 || !get_int(env, argv[0], &fd) || !get_int(env, argv[2], &port) || port < 0 || port > 65535)
     return throw_type(env, "bindAddress(fd, address, port)");
-  int fam = parse_addr(env, argv[1], &ss, &len);
-  if (fam == 0) return throw_type(env, "address must be an IPv4 or IPv6 literal");
-  if (fam == AF_INET) ((struct sockaddr_in *)&ss)->sin_port = htons((unsigned short)port);
-  else ((struct sockaddr_in6 *)&ss)->sin6_port = htons((unsigned short)port);
+  if (parse_addr(env, argv[1], port, &ss, &len) == 0) return throw_type(env, "address must be an IPv4 or IPv6 literal");
   if (bind(fd, (struct sockaddr *)&ss, len) != 0) return throw_errno(env, "bind", errno);
   return NULL;
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <node_api.h>
+#include "napi-util.h"
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,41 +24,6 @@
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static napi_value udp_throw(napi_env env, const char *what, int err) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
-  napi_value code, message, error, errnoVal;
-  napi_create_string_utf8(env, "ERR_SOCKOPT", NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, code, message, &error);
-  napi_create_int32(env, err, &errnoVal);
-  napi_set_named_property(env, error, "errno", errnoVal);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static int udp_parse(napi_env env, napi_value v, int port, struct sockaddr_storage *ss, socklen_t *len) {
-  char buf[INET6_ADDRSTRLEN + 1];
-  size_t n = 0;
-  if (napi_get_value_string_utf8(env, v, buf, sizeof buf, &n) != napi_ok) return 0;
-  memset(ss, 0, sizeof *ss);
-  struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-  struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-  if (inet_pton(AF_INET, buf, &s4->sin_addr) == 1) {
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons((unsigned short)port);
-    *len = sizeof *s4;
-    return AF_INET;
-  }
-  if (inet_pton(AF_INET6, buf, &s6->sin6_addr) == 1) {
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons((unsigned short)port);
-    *len = sizeof *s6;
-    return AF_INET6;
-  }
-  return 0;
-}
 
 /*
  * udpSocket(localAddress, port, ttl) → { fd, port }. port 0 picks a free source port in 49152..65535
@@ -75,13 +41,13 @@ static napi_value udp_socket(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG", "udpSocket(address, port 0..65535, ttl 1..255)");
     return NULL;
   }
-  int fam = udp_parse(env, argv[0], port, &ss, &len);
+  int fam = parse_addr(env, argv[0], port, &ss, &len);
   if (fam == 0) {
     napi_throw_type_error(env, "ERR_INVALID_ARG", "address must be an IPv4 or IPv6 literal");
     return NULL;
   }
   int fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return udp_throw(env, "socket", errno);
+  if (fd < 0) return throw_errno(env, "socket", errno);
   int one = 1, rc;
   if (fam == AF_INET) {
     rc = setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof one);
@@ -94,7 +60,7 @@ static napi_value udp_socket(napi_env env, napi_callback_info info) {
   if (rc != 0) {
     int err = errno;
     close(fd);
-    return udp_throw(env, "setsockopt(TTL)", err);
+    return throw_errno(env, "setsockopt(TTL)", err);
   }
   int bound = port;
   if (port != 0) {
@@ -103,7 +69,7 @@ static napi_value udp_socket(napi_env env, napi_callback_info info) {
     if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
       int err = errno;
       close(fd);
-      return udp_throw(env, "bind", err);
+      return throw_errno(env, "bind", err);
     }
   } else {
     unsigned short start = 0;
@@ -119,7 +85,7 @@ static napi_value udp_socket(napi_env env, napi_callback_info info) {
     if (!ok) {
       int err = errno;
       close(fd);
-      return udp_throw(env, "bind(49152..65535)", err);
+      return throw_errno(env, "bind(49152..65535)", err);
     }
   }
   napi_value out, v;
@@ -142,7 +108,7 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   bool isBuf = false;
   if (argc >= 4) napi_is_buffer(env, argv[3], &isBuf);
   if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[2], &port) != napi_ok || !isBuf ||
-      port < 1 || port > 65535 || udp_parse(env, argv[1], port, &ss, &len) == 0) {
+      port < 1 || port > 65535 || parse_addr(env, argv[1], port, &ss, &len) == 0) {
     napi_throw_type_error(env, "ERR_INVALID_ARG", "udpSend(fd, address, port, Buffer)");
     return NULL;
   }
@@ -151,7 +117,7 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   napi_get_buffer_info(env, argv[3], &data, &n);
   ssize_t rc = sendto(fd, data, n, 0, (struct sockaddr *)&ss, len);
   if (rc < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENETUNREACH && errno != EHOSTUNREACH && errno != ECONNREFUSED && errno != EPERM)
-    return udp_throw(env, "sendto", errno);
+    return throw_errno(env, "sendto", errno);
   napi_value out;
   napi_get_boolean(env, rc >= 0, &out);
   return out;
@@ -188,7 +154,7 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
       napi_get_null(env, &out);
       return out;
     }
-    return udp_throw(env, "recvmsg", errno);
+    return throw_errno(env, "recvmsg", errno);
   }
   int ttl = -1;
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
@@ -243,7 +209,7 @@ static napi_value poll_readable(napi_env env, napi_callback_info info) {
   int rc;
   do rc = poll(pfds, count, timeout < 0 ? 0 : timeout);
   while (rc < 0 && errno == EINTR);
-  if (rc < 0) return udp_throw(env, "poll", errno);
+  if (rc < 0) return throw_errno(env, "poll", errno);
   napi_value out;
   napi_create_array(env, &out);
   uint32_t k = 0;
