@@ -3,7 +3,7 @@
 // (100k withdrawals + 100k announcements through the speaker on vipd's main thread). BIRD's own view
 // must show the same BFD session Up the whole time (its "since" timestamp unchanged, no flap of the
 // BGP session), and vipd must have logged no BFD transition out of Up. Unit-level twin:
-// packages/bgp/test/bfd/under-load.serial-test.ts (which also proves the main thread stalls > 300 ms).
+// packages/bgp/test/bfd/under-load.test.ts (which also proves the main thread stalls > 300 ms).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

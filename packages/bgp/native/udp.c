@@ -4,7 +4,7 @@
  *   - report the TTL / hop limit of each received datagram (IP_RECVTTL / IPV6_RECVHOPLIMIT + recvmsg),
  *     so single-hop sessions can drop packets that did not arrive with TTL 255 (RFC 5881 §5);
  *   - bind the source port inside 49152..65535 (RFC 5881 §4);
- *   - a blocking poll() with a timeout, so a worker thread can wait for packets or its next timer
+ *   - a blocking poll() with a timeout, so the BFD process can wait for packets or its next timer
  *     without an event loop (BFD timers must not wait behind route work on the main thread).
  * Plain C against N-API, built by build.sh together with sockopt.c.
  */
@@ -224,9 +224,9 @@ static napi_value poll_readable(napi_env env, napi_callback_info info) {
 }
 
 /*
- * raiseThreadPriority() → "rr" | "nice" | "none": makes the calling thread (the BFD worker) win the CPU
+ * raiseThreadPriority() → "rr" | "nice" | "none": makes the calling thread (the BFD process loop) win the CPU
  * over route work and other processes. SCHED_RR priority 10 when allowed (root / CAP_SYS_NICE), else
- * nice −10 for this thread only, else nothing. The worker sleeps in poll() almost all the time, so
+ * nice −10 for this thread only, else nothing. The loop sleeps in poll() almost all the time, so
  * this costs nothing; the kernel's RT throttling still bounds a runaway loop.
  */
 static napi_value raise_thread_priority(napi_env env, napi_callback_info info) {

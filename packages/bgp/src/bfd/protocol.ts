@@ -1,5 +1,5 @@
-// Messages between the BFD service (main thread, service.ts) and the BFD worker thread (worker.ts).
-// Plain structured-clone data only.
+// Messages between the BFD service (in the daemon, service.ts) and the BFD process (bfd-process.ts)
+// over the fork() IPC pipe ('advanced' serialization: structured-clone data, Uint8Array keys included).
 
 import type { BfdAuthConfig } from './auth.ts';
 import type { BfdTimers } from './fsm.ts';
@@ -26,8 +26,9 @@ export interface BfdPeerSpec {
   readonly peerPort?: number;
 }
 
-export type ToWorker =
-  | { readonly type: 'add'; readonly spec: BfdPeerSpec }
+export type ToBfdProcess =
+  /** `gen` tags this add: state messages carry it, so a late one from a removed session is told apart. */
+  | { readonly type: 'add'; readonly spec: BfdPeerSpec; readonly gen: number }
   | { readonly type: 'remove'; readonly id: string }
   | { readonly type: 'set-timers'; readonly id: string; readonly timers: BfdTimers }
   | { readonly type: 'admin'; readonly id: string; readonly down: boolean }
@@ -60,8 +61,8 @@ export interface BfdSessionSnapshot {
   readonly sendErrors: number;
 }
 
-export type FromWorker =
-  | { readonly type: 'ready'; readonly priority: 'rr' | 'nice' | 'none' }
-  | { readonly type: 'state'; readonly id: string; readonly from: BfdStateName; readonly to: BfdStateName; readonly diag: number; readonly atMs: number }
+export type FromBfdProcess =
+  | { readonly type: 'ready'; readonly priority: 'rr' | 'nice' | 'none'; readonly pid: number }
+  | { readonly type: 'state'; readonly id: string; readonly gen: number; readonly from: BfdStateName; readonly to: BfdStateName; readonly diag: number; readonly atMs: number }
   | { readonly type: 'error'; readonly id: string; readonly code: string; readonly message: string }
   | { readonly type: 'snapshot'; readonly reqId: number; readonly sessions: readonly BfdSessionSnapshot[] };

@@ -1,6 +1,6 @@
 // The BFD datagram functions of the native addon (packages/bgp/native/udp.c): UDP sockets that send with
 // TTL 255 and report each datagram's TTL (RFC 5881 §5 / RFC 5883 §5), source ports in 49152..65535
-// (RFC 5881 §4), and a blocking poll() for the BFD worker thread. Loadable in worker threads (N-API).
+// (RFC 5881 §4), and a blocking poll() for the BFD process (bfd-process.ts). N-API.
 
 import { createRequire } from 'node:module';
 

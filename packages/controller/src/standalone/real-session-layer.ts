@@ -6,7 +6,7 @@
 // Transport security (issue 8): TCP-MD5 (RFC 2385) and GTSM (RFC 5082) / multihop TTL through the
 // sockopt addon on outgoing sockets and on the listener (per-peer keys before accept); a peer that
 // needs them when the addon is missing fails at start (PeerSecurityError). Connect timeouts with MD5
-// configured are diagnosed as a likely key mismatch. BFD (RFC 5880/5881/5883) runs in the BFD worker;
+// configured are diagnosed as a likely key mismatch. BFD (RFC 5880/5881/5883) runs in the BFD process;
 // a BFD session leaving Up tears the BGP session down with Cease 6/10 (RFC 9384) and restarts it.
 
 import net from 'node:net';

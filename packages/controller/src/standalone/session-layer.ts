@@ -57,6 +57,6 @@ export interface SessionLayer {
    * (`lookup`); connections from unknown addresses are refused (Cease 6/5).
    */
   listen(address: string, port: number, lookup: (remote: string) => SessionPort | undefined): Promise<ListenerPort>;
-  /** Releases layer-wide resources (the BFD worker) after every session stopped. */
+  /** Releases layer-wide resources (the BFD process) after every session stopped. */
   close?(): Promise<void>;
 }

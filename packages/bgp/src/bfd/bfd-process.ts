@@ -1,22 +1,30 @@
-// The BFD worker thread: owns every BFD socket and state machine so BFD timers never wait behind route
-// work on the main thread (the control-plane stall of BGP.md "Timers and liveness"). One loop: a
-// blocking poll() in the addon until the next timer (at most POLL_CAP_MS, so control messages from the
-// main thread — read with receiveMessageOnPort — are seen promptly), then received datagrams, then due
-// timers. Sends with TTL 255; single-hop sessions drop datagrams whose TTL is not 255 (RFC 5881 §5).
-// Transitions are posted to the main thread as they happen.
+// The BFD process (forked by service.ts): owns every BFD socket and state machine so BFD timers never
+// wait behind route work in the daemon (the control-plane stall of BGP.md "Timers and liveness"). Its
+// own process, not a worker thread: a thread shares the daemon's address space, and in full-suite runs
+// its transmits were seen 200–223 ms late behind the daemon's heap work; a process shares nothing but
+// the IPC pipe. One loop on the main thread: a blocking poll() in the addon over the BFD sockets and
+// the IPC pipe until the next timer, then received datagrams, then due timers; when the pipe is
+// readable the loop yields once to Node's event loop, which reads the control messages. Sends with TTL
+// 255; single-hop sessions drop datagrams whose TTL is not 255 (RFC 5881 §5). Transitions are sent to
+// the daemon as they happen.
+//
+// Lifetime: 'stop' from the daemon removes every session with AdminDown (a planned shutdown). If the
+// daemon dies instead, the pipe closes and this process exits at once *without* AdminDown, so every
+// router's detection timer declares the sessions Down and withdraws the routes (RFC 5882 §3.2: AdminDown
+// must not be taken as a failure). Terminal signals are ignored: the daemon decides when BFD stops.
 
-import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { randomInt } from 'node:crypto';
 import { decodeBfdPacket, encodeBfdPacket, type BfdPacket } from './packet.ts';
 import { detectionTimeUs, initialBfdSession, stepBfd, txIntervalUs, type BfdEvent, type BfdSession } from './fsm.ts';
-import { BFD_PORT_MULTI_HOP, BFD_PORT_SINGLE_HOP, type BfdPeerSpec, type BfdSessionSnapshot, type FromWorker, type ToWorker } from './protocol.ts';
+import { BFD_PORT_MULTI_HOP, BFD_PORT_SINGLE_HOP, type BfdPeerSpec, type BfdSessionSnapshot, type FromBfdProcess, type ToBfdProcess } from './protocol.ts';
 import { loadUdpAddon } from './udp.ts';
 
-/** Longest blocking wait; bounds how late a control message (add, remove, snapshot) is seen. */
-const POLL_CAP_MS = 20;
+/** Longest blocking wait with no timer due (control messages wake the poll themselves). */
+const POLL_CAP_MS = 250;
 
 interface Entry {
   readonly spec: BfdPeerSpec;
+  readonly gen: number;
   fsm: BfdSession;
   readonly txFd: number;
   readonly rxKey: string;
@@ -33,7 +41,8 @@ interface Entry {
   sendErrors: number;
 }
 
-const port = (workerData as { port: MessagePort }).port;
+if (process.send === undefined || process.channel === undefined) throw new Error('bfd-process.ts runs as a child of the BFD service (service.ts)');
+const ipcFd = (process.channel as unknown as { fd: number }).fd;
 const addon = loadUdpAddon();
 const entries = new Map<string, Entry>();
 const byDiscr = new Map<number, Entry>();
@@ -41,8 +50,23 @@ const byDiscr = new Map<number, Entry>();
 const rxSockets = new Map<string, { fd: number; users: number }>();
 const rxByFd = new Map<number, string>();
 let running = true;
+let parentGone = false;
+const inbox: ToBfdProcess[] = [];
+process.on('message', (m: ToBfdProcess) => inbox.push(m));
+process.on('disconnect', () => {
+  parentGone = true;
+  running = false;
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => {});
 
-const post = (m: FromWorker) => port.postMessage(m);
+let sentSinceYield = 0;
+const post = (m: FromBfdProcess): void => {
+  if (parentGone) return;
+  // With a callback, a write error (EPIPE: the daemon just died) comes here instead of crashing us;
+  // the 'disconnect' that follows stops the loop.
+  process.send!(m, undefined, {}, () => {});
+  sentSinceYield++;
+};
 const now = () => performance.now();
 
 function newDiscriminator(): number {
@@ -52,7 +76,7 @@ function newDiscriminator(): number {
   }
 }
 
-function add(spec: BfdPeerSpec): void {
+function add(spec: BfdPeerSpec, gen: number): void {
   if (entries.has(spec.id)) remove(spec.id);
   const listenPort = spec.listenPort ?? (spec.multihop ? BFD_PORT_MULTI_HOP : BFD_PORT_SINGLE_HOP);
   const rxKey = `${spec.localAddress}|${listenPort}`;
@@ -75,7 +99,7 @@ function add(spec: BfdPeerSpec): void {
   }
   const e: Entry = {
     // §6.8.1: bfd.XmitAuthSeq starts at a random value.
-    spec, fsm: initialBfdSession(newDiscriminator(), spec.timers, spec.passive === true, spec.auth, randomInt(0, 0xffffffff)), txFd, rxKey,
+    spec, gen, fsm: initialBfdSession(newDiscriminator(), spec.timers, spec.passive === true, spec.auth, randomInt(0, 0xffffffff)), txFd, rxKey,
     peerPort: spec.peerPort ?? (spec.multihop ? BFD_PORT_MULTI_HOP : BFD_PORT_SINGLE_HOP),
     txDue: undefined, detectDue: undefined, sent: 0, received: 0, droppedTtl: 0, discarded: 0, ups: 0, downs: 0, latenessMaxMs: 0, sendErrors: 0,
   };
@@ -120,7 +144,7 @@ function apply(e: Entry, ev: BfdEvent): void {
       case 'state':
         if (a.to === 'Up') e.ups++;
         if (a.from === 'Up') e.downs++;
-        post({ type: 'state', id: e.spec.id, from: a.from, to: a.to, diag: a.diag, atMs: Date.now() });
+        post({ type: 'state', id: e.spec.id, gen: e.gen, from: a.from, to: a.to, diag: a.diag, atMs: Date.now() });
         break;
       case 'discard':
         e.discarded++;
@@ -195,9 +219,9 @@ function snapshot(e: Entry): BfdSessionSnapshot {
   };
 }
 
-function control(m: ToWorker): void {
+function control(m: ToBfdProcess): void {
   switch (m.type) {
-    case 'add': add(m.spec); break;
+    case 'add': add(m.spec, m.gen); break;
     case 'remove': remove(m.id); break;
     case 'set-timers': { const e = entries.get(m.id); if (e !== undefined) apply(e, { type: 'set-timers', timers: m.timers }); break; }
     case 'admin': { const e = entries.get(m.id); if (e !== undefined) apply(e, { type: m.down ? 'admin-down' : 'admin-up' }); break; }
@@ -206,11 +230,13 @@ function control(m: ToWorker): void {
   }
 }
 
-// Other processes and V8's helpers compete for the same cores: ask the scheduler to run this thread
-// first when its timer or a packet is due (it sleeps in poll() the rest of the time).
-post({ type: 'ready', priority: addon.raiseThreadPriority?.() ?? 'none' });
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+// Other processes compete for the same cores: ask the scheduler to run this process first when its
+// timer or a packet is due (it sleeps in poll() the rest of the time).
+post({ type: 'ready', priority: addon.raiseThreadPriority?.() ?? 'none', pid: process.pid });
 while (running) {
-  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) control(m.message as ToWorker);
+  for (let m = inbox.shift(); m !== undefined; m = inbox.shift()) control(m);
   if (!running) break;
   let next = now() + POLL_CAP_MS;
   for (const e of entries.values()) {
@@ -218,15 +244,26 @@ while (running) {
     if (e.detectDue !== undefined) next = Math.min(next, e.detectDue);
   }
   const wait = Math.max(0, Math.ceil(next - now()));
+  let ipcReadable = false;
   try {
-    const ready = addon.pollReadable([...rxByFd.keys()], wait);
-    for (const fd of ready) receiveOn(fd);
+    const ready = addon.pollReadable([ipcFd, ...rxByFd.keys()], wait);
+    for (const fd of ready) {
+      if (fd === ipcFd) ipcReadable = true;
+      else receiveOn(fd);
+    }
   } catch (err) {
     // A receive error must not stop the timers of every other session: report it and go on.
     const e = err as { code?: string; message?: string };
     post({ type: 'error', id: '', code: e.code ?? 'ERR_BFD_RECEIVE', message: e.message ?? String(err) });
   }
   runTimers();
+  // Node reads the pipe (and completes our writes) only in its event loop: give it one turn when a
+  // message is waiting or after a batch of sends. The timers were just run, so this costs no lateness.
+  if (ipcReadable || sentSinceYield >= 64 || wait === POLL_CAP_MS) {
+    sentSinceYield = 0;
+    await yieldToEventLoop();
+  }
 }
+if (parentGone) process.exit(0);
 for (const id of [...entries.keys()]) remove(id);
-port.close();
+process.disconnect();

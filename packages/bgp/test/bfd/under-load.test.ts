@@ -1,13 +1,13 @@
-// Runs alone, after the parallel unit run (package.json test:unit): with another CPU-heavy test file on
-// the second core, the worker was seen to stall past the 100 ms × 3 detection time — the open gap of
-// issue 8 (docs/security-and-failover.md).
 // BFD timers hold under route work (issue 8): two BFD services at 100 ms × 3 over loopback (ports
-// 18911/18912) stay Up while the main thread churns 100,000 routes for ~4 s: each round builds a new
-// 100k desired set, encodes the whole table at once with the codec (packUpdates, synchronous) and
+// 18921/18922) stay Up while the daemon's process churns 100,000 routes for ~4 s: each round builds a
+// new 100k desired set, encodes the whole table at once with the codec (packUpdates, synchronous) and
 // hands the set to the real Speaker (which yields as it goes). The test also measures the main
 // thread's longest stall and requires it to exceed the 300 ms detection time — so a BFD running on
-// the main thread would have gone Down here, and the test proves the worker design rather than
-// passing on an idle machine.
+// the main thread would have gone Down here, and the test proves the design rather than passing on an
+// idle machine. It runs in the parallel unit run on purpose: the other test files load both cores.
+// With BFD in a worker thread of the same process this setup once took both sessions Down (transmits
+// 200–223 ms late behind the main isolate's heap work); BFD now runs in a process of its own, so the
+// bound on transmit lateness is tight.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BfdService, type BfdStateEvent } from '../../src/bfd/service.ts';
@@ -35,13 +35,13 @@ function routes(round: number): Map<string, RouteAttributes> {
   return m;
 }
 
-test('BFD 100 ms × 3 stays Up while 100k routes churn on the main thread', async () => {
+test('BFD 100 ms × 3 stays Up while 100k routes churn in the daemon process', async () => {
   const a = new BfdService();
   const b = new BfdService();
   services.push(a, b);
   await Promise.all([a.ready, b.ready]);
-  a.addPeer({ id: 'b', peerAddress: '127.0.0.1', localAddress: '127.0.0.1', multihop: false, timers: T100, listenPort: 18911, peerPort: 18912 });
-  b.addPeer({ id: 'a', peerAddress: '127.0.0.1', localAddress: '127.0.0.1', multihop: false, timers: T100, listenPort: 18912, peerPort: 18911 });
+  a.addPeer({ id: 'b', peerAddress: '127.0.0.1', localAddress: '127.0.0.1', multihop: false, timers: T100, listenPort: 18921, peerPort: 18922 });
+  b.addPeer({ id: 'a', peerAddress: '127.0.0.1', localAddress: '127.0.0.1', multihop: false, timers: T100, listenPort: 18922, peerPort: 18921 });
   const deadline = Date.now() + 5000;
   while (!(a.state('b') === 'Up' && b.state('a') === 'Up') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   assert.equal(a.state('b'), 'Up');
@@ -99,12 +99,10 @@ test('BFD 100 ms × 3 stays Up while 100k routes churn on the main thread', asyn
   assert.equal(sa!.state, 'Up');
   assert.equal(sb!.state, 'Up');
   assert.equal(sa!.downTransitions + sb!.downTransitions, 0);
-  // Worker timers: usually a few ms late with SCHED_RR, but in full-suite runs (another CPU-heavy test
-  // file on the second core) single transmits were 200–223 ms late although the thread has real-time
-  // priority — most likely page faults of the worker waiting behind the main isolate's GC (one process,
-  // one address space). A transmit later than the detection time would let a real peer declare the
-  // session Down, so that is the bound; the gap is recorded in docs/security-and-failover.md.
-  const detectMs = 300;
-  assert.ok(sa!.txLatenessMaxMs < detectMs && sb!.txLatenessMaxMs < detectMs, `tx lateness ${sa!.txLatenessMaxMs} / ${sb!.txLatenessMaxMs} ms`);
+  // The BFD process runs at SCHED_RR (as root here) and shares no address space with the route work:
+  // its transmits stay within a quarter of the 100 ms interval (the jitter RFC 5880 §6.8.7 allows
+  // anyway). Typically ~1 ms; the worst seen in parallel suite runs is in docs/security-and-failover.md.
+  const boundMs = a.priority === 'rr' ? 25 : 300;
+  assert.ok(sa!.txLatenessMaxMs < boundMs && sb!.txLatenessMaxMs < boundMs, `tx lateness ${sa!.txLatenessMaxMs} / ${sb!.txLatenessMaxMs} ms (bound ${boundMs})`);
   console.log(JSON.stringify({ priority: a.priority, before, rounds, bytes, maxStallMs: Math.round(maxStallMs), txLatenessMaxMs: [sa!.txLatenessMaxMs, sb!.txLatenessMaxMs] }));
 });
