@@ -81,7 +81,7 @@ export async function run(): Promise<BenchSection> {
   }
   return {
     method:
-      'vipd standalone (BFD in its worker thread) peers over one veth link with BIRD 2.0.12 (`protocol bfd`, `bfd on`; ' +
+      'vipd standalone (BFD in its own process) peers over one veth link with BIRD 2.0.12 (`protocol bfd`, `bfd on`; ' +
       'hold time set on both sides). For each case the link is black-holed with an nftables drop rule (input and output) ' +
       `inside vipd's namespace, then \`birdc show route\` is polled (15–25 ms per call) until BIRD no longer has vipd's VIP; ` +
       `the time counts from just before \`nft -f\` runs (so it slightly over-states). ${REPEATS} repeats per case, healing ` +

@@ -11,7 +11,10 @@
 // Lifetime: 'stop' from the daemon removes every session with AdminDown (a planned shutdown). If the
 // daemon dies instead, the pipe closes and this process exits at once *without* AdminDown, so every
 // router's detection timer declares the sessions Down and withdraws the routes (RFC 5882 §3.2: AdminDown
-// must not be taken as a failure). Terminal signals are ignored: the daemon decides when BFD stops.
+// must not be taken as a failure). If the daemon lives but its event loop stops (no control message,
+// heartbeats included, for the watchdog time), its routes can no longer be withdrawn: this process then
+// stops transmitting, so the routers time the sessions out, until the daemon answers again. Terminal
+// signals are ignored: the daemon decides when BFD stops.
 
 import { randomInt } from 'node:crypto';
 import { decodeBfdPacket, encodeBfdPacket, type BfdPacket } from './packet.ts';
@@ -39,6 +42,7 @@ interface Entry {
   downs: number;
   latenessMaxMs: number;
   sendErrors: number;
+  suppressed: number;
 }
 
 if (process.send === undefined || process.channel === undefined) throw new Error('bfd-process.ts runs as a child of the BFD service (service.ts)');
@@ -51,8 +55,15 @@ const rxSockets = new Map<string, { fd: number; users: number }>();
 const rxByFd = new Map<number, string>();
 let running = true;
 let parentGone = false;
+/** Watchdog on the daemon (0 = off until the daemon sets it) and the time of its last message. */
+let watchdogMs = 0;
+let lastControlAt = performance.now();
+let daemonStalled = false;
 const inbox: ToBfdProcess[] = [];
-process.on('message', (m: ToBfdProcess) => inbox.push(m));
+process.on('message', (m: ToBfdProcess) => {
+  lastControlAt = performance.now();
+  inbox.push(m);
+});
 process.on('disconnect', () => {
   parentGone = true;
   running = false;
@@ -101,7 +112,7 @@ function add(spec: BfdPeerSpec, gen: number): void {
     // §6.8.1: bfd.XmitAuthSeq starts at a random value.
     spec, gen, fsm: initialBfdSession(newDiscriminator(), spec.timers, spec.passive === true, spec.auth, randomInt(0, 0xffffffff)), txFd, rxKey,
     peerPort: spec.peerPort ?? (spec.multihop ? BFD_PORT_MULTI_HOP : BFD_PORT_SINGLE_HOP),
-    txDue: undefined, detectDue: undefined, sent: 0, received: 0, droppedTtl: 0, discarded: 0, ups: 0, downs: 0, latenessMaxMs: 0, sendErrors: 0,
+    txDue: undefined, detectDue: undefined, sent: 0, received: 0, droppedTtl: 0, discarded: 0, ups: 0, downs: 0, latenessMaxMs: 0, sendErrors: 0, suppressed: 0,
   };
   entries.set(spec.id, e);
   byDiscr.set(e.fsm.localDiscr, e);
@@ -154,6 +165,10 @@ function apply(e: Entry, ev: BfdEvent): void {
 }
 
 function send(e: Entry, p: BfdPacket): void {
+  if (daemonStalled) {
+    e.suppressed++;
+    return;
+  }
   try {
     if (addon.udpSend(e.txFd, e.spec.peerAddress, e.peerPort, Buffer.from(encodeBfdPacket(p)))) e.sent++;
     else e.sendErrors++;
@@ -215,7 +230,7 @@ function snapshot(e: Entry): BfdSessionSnapshot {
     remoteDiscriminator: e.fsm.remoteDiscr, txIntervalMs: txIntervalUs(e.fsm) / 1000, detectTimeMs: detectionTimeUs(e.fsm) / 1000,
     packetsSent: e.sent, packetsReceived: e.received, droppedTtl: e.droppedTtl, discarded: e.discarded,
     upTransitions: e.ups, downTransitions: e.downs, txLatenessMaxMs: Math.round(e.latenessMaxMs * 100) / 100,
-    sendErrors: e.sendErrors,
+    sendErrors: e.sendErrors, suppressed: e.suppressed,
   };
 }
 
@@ -226,6 +241,8 @@ function control(m: ToBfdProcess): void {
     case 'set-timers': { const e = entries.get(m.id); if (e !== undefined) apply(e, { type: 'set-timers', timers: m.timers }); break; }
     case 'admin': { const e = entries.get(m.id); if (e !== undefined) apply(e, { type: m.down ? 'admin-down' : 'admin-up' }); break; }
     case 'snapshot': post({ type: 'snapshot', reqId: m.reqId, sessions: [...entries.values()].map(snapshot) }); break;
+    case 'heartbeat': break;
+    case 'watchdog': watchdogMs = m.ms; break;
     case 'stop': running = false; break;
   }
 }
@@ -255,6 +272,15 @@ while (running) {
     // A receive error must not stop the timers of every other session: report it and go on.
     const e = err as { code?: string; message?: string };
     post({ type: 'error', id: '', code: e.code ?? 'ERR_BFD_RECEIVE', message: e.message ?? String(err) });
+  }
+  // (A readable pipe may hold the heartbeat that clears the stall: judge after reading it.)
+  if (!ipcReadable) {
+    const stalled = watchdogMs > 0 && now() - lastControlAt > watchdogMs;
+    if (stalled !== daemonStalled) {
+      daemonStalled = stalled;
+      // The daemon logs this when it reads it (for 'stalled', once its event loop runs again).
+      post({ type: 'daemon-stalled', stalled, atMs: Date.now() });
+    }
   }
   runTimers();
   // Node reads the pipe (and completes our writes) only in its event loop: give it one turn when a

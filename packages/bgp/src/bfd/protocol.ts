@@ -33,6 +33,10 @@ export type ToBfdProcess =
   | { readonly type: 'set-timers'; readonly id: string; readonly timers: BfdTimers }
   | { readonly type: 'admin'; readonly id: string; readonly down: boolean }
   | { readonly type: 'snapshot'; readonly reqId: number }
+  /** The daemon's event loop is alive (sent every watchdogMs / 5). */
+  | { readonly type: 'heartbeat' }
+  /** Sent first: no control message for watchdogMs → the BFD process stops transmitting until one comes. */
+  | { readonly type: 'watchdog'; readonly ms: number }
   | { readonly type: 'stop' };
 
 export interface BfdSessionSnapshot {
@@ -59,10 +63,14 @@ export interface BfdSessionSnapshot {
   readonly txLatenessMaxMs: number;
   /** Datagrams the kernel would not take (no route, address gone, buffer full). */
   readonly sendErrors: number;
+  /** Transmits left out while the daemon was unresponsive (the watchdog). */
+  readonly suppressed: number;
 }
 
 export type FromBfdProcess =
   | { readonly type: 'ready'; readonly priority: 'rr' | 'nice' | 'none'; readonly pid: number }
   | { readonly type: 'state'; readonly id: string; readonly gen: number; readonly from: BfdStateName; readonly to: BfdStateName; readonly diag: number; readonly atMs: number }
   | { readonly type: 'error'; readonly id: string; readonly code: string; readonly message: string }
-  | { readonly type: 'snapshot'; readonly reqId: number; readonly sessions: readonly BfdSessionSnapshot[] };
+  | { readonly type: 'snapshot'; readonly reqId: number; readonly sessions: readonly BfdSessionSnapshot[] }
+  /** The watchdog stopped (stalled) or resumed transmits. */
+  | { readonly type: 'daemon-stalled'; readonly stalled: boolean; readonly atMs: number };

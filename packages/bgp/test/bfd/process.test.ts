@@ -1,8 +1,9 @@
-// The BFD process's lifetime (loopback ports 18931–18938): it is a process of its own at real-time
+// The BFD process's lifetime (loopback ports 18931–18940): it is a process of its own at real-time
 // priority; if it dies, the service reports Down at once and starts it again with every session; if
 // the daemon dies, it exits without AdminDown so the peer's detection timer fires (RFC 5882 §3.2: an
 // AdminDown must not be taken as a failure); close() ends with AdminDown; a session removed and added
-// again under the same id is not hit by the old one's last message.
+// again under the same id is not hit by the old one's last message; a daemon whose event loop is wedged
+// past the watchdog stops being announced by BFD (its transmits stop) until it answers again.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -70,10 +71,9 @@ test('BFD process killed → Down reported at once, process restarted, session U
   assert.equal(downs[0]!.id, 'b');
   assert.equal(a.state('b'), 'Down');
   // Restarted after 1 s with the session, which comes Up again against the untouched peer.
-  await until(() => a.state('b') === 'Up', 5000, 'Up again after the restart');
+  await until(() => a.state('b') === 'Up' && b.state('a') === 'Up', 5000, 'Up again after the restart');
   assert.equal(a.restarts, 1);
   assert.ok(a.pid !== undefined && a.pid !== oldPid && alive(a.pid));
-  assert.equal(b.state('a'), 'Up');
   assert.ok(reportedMs < 500, `down reported ${reportedMs} ms after the kill`);
 });
 
@@ -124,4 +124,27 @@ test('remove and add again under the same id: the old session AdminDown is not r
   await new Promise((r) => setTimeout(r, 300));
   assert.deepEqual(events.filter((e) => e.from === 'Up' || e.to === 'AdminDown'), [], JSON.stringify(events));
   assert.equal(a.state('b'), 'Up');
+});
+
+test('daemon event loop wedged past the watchdog → transmits stop, the peer times out (diag 1); resumed after', async () => {
+  const a = new BfdService({ watchdogMs: 600 });
+  const b = new BfdService();
+  services.push(a, b);
+  await Promise.all([a.ready, b.ready]);
+  a.addPeer({ id: 'b', peerAddress: '127.0.0.1', localAddress: '127.0.0.1', multihop: false, timers: T100, listenPort: 18939, peerPort: 18940 });
+  b.addPeer({ id: 'a', peerAddress: '127.0.0.1', localAddress: '127.0.0.1', multihop: false, timers: T100, listenPort: 18940, peerPort: 18939 });
+  await until(() => a.state('b') === 'Up' && b.state('a') === 'Up', 5000, 'both Up');
+  const peerDowns: BfdStateEvent[] = [];
+  b.on('down', (e) => peerDowns.push(e));
+  // Wedge this event loop for 1.5 s (bounded): no heartbeat reaches a's BFD process for > 600 ms.
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1500) {
+    // busy
+  }
+  await until(() => peerDowns.length === 1, 1000, 'peer Down');
+  assert.equal(peerDowns[0]!.diag, 1, 'the peer timed out (Control Detection Time Expired)');
+  const [sa] = await a.snapshot();
+  assert.ok(sa!.suppressed > 0, `transmits suppressed: ${sa!.suppressed}`);
+  // Heartbeats flow again: transmits resume and both sides come back Up.
+  await until(() => a.state('b') === 'Up' && b.state('a') === 'Up', 5000, 'Up again');
 });
