@@ -5,7 +5,8 @@
 
 import net from 'node:net';
 import { noopLogger, type Logger } from './observe.ts';
-import { normalizeAddress, rejectConnection, type Session } from './session.ts';
+import { rejectConnection } from './reject-connection.ts';
+import { normalizeAddress, type Session } from './session.ts';
 
 export interface ListenerOptions {
   readonly host?: string;

@@ -9,15 +9,14 @@
 //  - received frames are processed in slices (the socket is paused between them) for the same reason;
 //  - RFC 9687 Send Hold Timer: re-armed whenever a write reaches the kernel; if nothing is written for
 //    the send hold time the session sends 8/0 (best effort) and drops the connection.
-// IP_TTL / TCP_MD5SIG cannot be set from Node on a TCP socket: `configureSocket` is the hook for the
-// native addon (issue 8); Linux's default TTL of 64 already allows eBGP multihop.
+// TTL, GTSM and TCP-MD5 come in through `createSocket` / `configureSocket` (net/peer-security.ts).
 
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { realClock, type Clock } from './clock.ts';
 import { resolveCollision } from './fsm/collision.ts';
-import { TIMER_EVENTS, ceaseNotification, eventForDecodeError, eventForMessage, frameTypeName } from './fsm/events.ts';
+import { TIMER_EVENTS, ceaseNotification, eventForDecodeError, eventForMessage, frameTypeName, messageTypesIn } from './fsm/events.ts';
 import { step } from './fsm/fsm.ts';
 import { buildLocalOpen, type Negotiated } from './fsm/negotiate.ts';
 import {
@@ -33,6 +32,7 @@ import {
 } from './fsm/types.ts';
 import { noopLogger, noopMetrics, type BgpMetrics, type FamilyName, type Logger } from './observe.ts';
 import { ReceivedRoutes } from './received.ts';
+import { rejectConnection } from './reject-connection.ts';
 import { SessionDownError, newConn, normalizeAddress, type Conn, type Direction, type EstablishedInfo, type SessionEvents, type SessionOptions, type StopOptions } from './session-types.ts';
 import { CeaseSubcode, MessageType, NotificationCode } from './wire/constants.ts';
 import { BgpNotificationError, describeNotification } from './wire/errors.ts';
@@ -52,13 +52,6 @@ const YIELD_AFTER_MS = 2;
 const FRAMES_PER_SLICE = 64;
 /** How long a closing socket may take to flush before it is destroyed (real time). */
 const CLOSE_GRACE_MS = 1500;
-
-/** Refuses an incoming connection: NOTIFICATION Cease/`subcode` (RFC 4486: 5 Connection Rejected), close. */
-export function rejectConnection(socket: net.Socket, subcode: number = CeaseSubcode.CONNECTION_REJECTED): void {
-  socket.on('error', () => {});
-  socket.end(encodeNotification({ code: NotificationCode.CEASE, subcode, data: new Uint8Array(0) }));
-  setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
-}
 
 export class Session extends EventEmitter<SessionEvents> {
   readonly peerAddress: string;
@@ -190,7 +183,8 @@ export class Session extends EventEmitter<SessionEvents> {
     for await (const chunk of chunks) {
       const socket = check();
       const ok = this.writeConn(this.main, chunk, undefined, socket);
-      this.countChunk(chunk);
+      // UPDATEs and End-of-RIB markers go out through here, not through writeConn's typed path.
+      for (const kind of messageTypesIn(chunk)) this.metrics.messageSent(this.peerAddress, kind);
       if (!ok) {
         await this.waitDrain();
         sliceStart = performance.now();
@@ -200,21 +194,6 @@ export class Session extends EventEmitter<SessionEvents> {
       }
     }
     check();
-  }
-
-  /**
-   * Counts the messages of a chunk (one or more whole messages, as sendChunks requires) by type, from
-   * their headers (RFC 4271 §4.1: length at octet 16, type at 18): UPDATEs and End-of-RIB markers go
-   * out through here, not through writeConn's typed path.
-   */
-  private countChunk(chunk: Uint8Array): void {
-    for (let off = 0; off + 19 <= chunk.length; ) {
-      const len = (chunk[off + 16]! << 8) | chunk[off + 17]!;
-      if (len < 19) return;
-      const kind = frameTypeName(chunk[off + 18]!);
-      if (kind !== undefined) this.metrics.messageSent(this.peerAddress, kind);
-      off += len;
-    }
   }
 
   private waitDrain(): Promise<void> {

@@ -58,6 +58,20 @@ export function frameTypeName(type: number): 'open' | 'update' | 'notification' 
 }
 
 /**
+ * The types of the messages in a chunk of whole messages, read from their headers (RFC 4271 §4.1:
+ * length at octet 16, type at 18); stops at a length below the 19-octet minimum.
+ */
+export function* messageTypesIn(chunk: Uint8Array): Generator<NonNullable<ReturnType<typeof frameTypeName>>> {
+  for (let off = 0; off + 19 <= chunk.length; ) {
+    const len = (chunk[off + 16]! << 8) | chunk[off + 17]!;
+    if (len < 19) return;
+    const kind = frameTypeName(chunk[off + 18]!);
+    if (kind !== undefined) yield kind;
+    off += len;
+  }
+}
+
+/**
  * A Cease for a stop (RFC 4486 §4): subcode 2 (default) or 4 carry the RFC 9003 §2 shutdown
  * communication; with `hardReset` (both sides sent the RFC 8538 N bit) it is wrapped as Cease / Hard
  * Reset (6/9) whose data is the original code, subcode and data (RFC 8538 §3).

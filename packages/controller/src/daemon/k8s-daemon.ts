@@ -14,7 +14,7 @@
 import net from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
 import type { BgpMetrics, Logger } from '@vipd/bgp/observe.ts';
-import { rejectConnection } from '@vipd/bgp/session.ts';
+import { rejectConnection } from '@vipd/bgp/reject-connection.ts';
 import { normalizeAddress } from '@vipd/bgp/session-types.ts';
 import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
 import { KUBE_RESOURCES, type ConfigKind, type KubeResource } from '@vipd/metrics/labels.ts';

@@ -10,7 +10,8 @@
 // a BFD session leaving Up tears the BGP session down with Cease 6/10 (RFC 9384) and restarts it.
 
 import net from 'node:net';
-import { Session, normalizeAddress, rejectConnection } from '@vipd/bgp/session.ts';
+import { rejectConnection } from '@vipd/bgp/reject-connection.ts';
+import { Session, normalizeAddress } from '@vipd/bgp/session.ts';
 import { linkInfoFromNegotiated } from '@vipd/bgp/speaker-wire.ts';
 import { FAMILY_AFI_SAFI } from '@vipd/bgp/speaker-encoder.ts';
 import type { FsmConfigInput } from '@vipd/bgp/fsm/types.ts';
