@@ -1,5 +1,6 @@
 // BGPPeer: parse and semantically validate one BGP neighbour definition (RFC 4271 timers, RFC 6793 /
-// RFC 7607 ASNs, RFC 4724 graceful restart, RFC 5082-style multihop TTL). Schema-level rules are
+// RFC 7607 ASNs, RFC 4724 graceful restart, RFC 5082-style multihop TTL, RFC 5880 §6.7 BFD
+// authentication). Schema-level rules are
 // mirrored in charts/vipd/crds/vipd.io_bgppeers.yaml; cross-field rules live only here.
 
 import { AS_TRANS } from '@vipd/bgp/wire/constants.ts';
@@ -10,7 +11,9 @@ import {
   readList, readObj, readString, type Ctx, type Obj,
 } from './read.ts';
 import { parseSelector } from './selector.ts';
-import { ADDRESS_FAMILIES, type AddressFamily, type BgpPeer, type GracefulRestart, type SecretKeyRef } from './types.ts';
+import {
+  ADDRESS_FAMILIES, BFD_AUTH_TYPES, type AddressFamily, type BfdAuthSpec, type BfdAuthType, type BgpPeer, type GracefulRestart, type SecretKeyRef,
+} from './types.ts';
 
 export const PEER_DEFAULTS = {
   port: 179,
@@ -18,6 +21,8 @@ export const PEER_DEFAULTS = {
   connectRetrySec: 120,
   restartTimeSec: 120,
   secretKey: 'password',
+  /** Same default as the standalone configuration's bfd.auth.keyId. */
+  bfdAuthKeyId: 1,
 } as const;
 
 const MAX_ASN = 4294967295;
@@ -26,7 +31,7 @@ const SECRET_KEY_RE = /^[-._a-zA-Z0-9]+$/;
 const SPEC_FIELDS = [
   'address', 'asn', 'learnAsnFromOpen', 'localAsn', 'routerId', 'port', 'passwordSecretRef', 'holdTimeSec',
   'keepaliveSec', 'connectRetrySec', 'families', 'sourceAddress', 'ebgpMultihopTtl', 'passive',
-  'gracefulRestart', 'nodeSelector', 'bfdProfile', 'description',
+  'gracefulRestart', 'nodeSelector', 'bfdProfile', 'bfdAuth', 'description',
 ] as const;
 
 function readAsn(ctx: Ctx, spec: Obj, key: string, required: boolean): number | undefined {
@@ -39,14 +44,39 @@ function readAsn(ctx: Ctx, spec: Obj, key: string, required: boolean): number | 
   return v;
 }
 
-function readSecretRef(ctx: Ctx, spec: Obj): SecretKeyRef | undefined {
-  const o = readObj(ctx, spec, 'passwordSecretRef', 'spec');
+function readSecretRef(ctx: Ctx, parent: Obj, field: string, parentPath: string, required = false): SecretKeyRef | undefined {
+  const o = readObj(ctx, parent, field, parentPath, required);
   if (o === undefined) return undefined;
-  const path = 'spec.passwordSecretRef';
+  const path = at(parentPath, field);
   checkKnown(ctx, o, ['name', 'key'], path);
   const name = readString(ctx, o, 'name', path, { required: true, pattern: DNS_SUBDOMAIN, reason: 'InvalidName' });
   const key = readString(ctx, o, 'key', path, { maxLength: 253, pattern: SECRET_KEY_RE }) ?? PEER_DEFAULTS.secretKey;
   return name === undefined ? undefined : { name, key };
+}
+
+/**
+ * RFC 5880 §6.7 authentication of the peer's BFD session. The key lengths (§4.2 simple password 1..16
+ * bytes, §4.4 SHA1 key 1..20 bytes) are checked when the Secret is resolved (daemon/config-state.ts).
+ */
+function readBfdAuth(ctx: Ctx, spec: Obj): BfdAuthSpec | undefined {
+  const o = readObj(ctx, spec, 'bfdAuth', 'spec');
+  if (o === undefined) return undefined;
+  const path = 'spec.bfdAuth';
+  checkKnown(ctx, o, ['type', 'keyId', 'secretRef'], path);
+  const t = readString(ctx, o, 'type', path, { required: true });
+  let type: BfdAuthType | undefined;
+  if (t !== undefined) {
+    if ((BFD_AUTH_TYPES as readonly string[]).includes(t)) type = t as BfdAuthType;
+    else ctx.errors.push(issue(at(path, 'type'), `must be one of ${BFD_AUTH_TYPES.join(', ')}`, 'InvalidField'));
+  }
+  // §4.2 / §4.4: Auth Key ID is one octet.
+  const keyId = readInt(ctx, o, 'keyId', path, { min: 0, max: 255 }) ?? PEER_DEFAULTS.bfdAuthKeyId;
+  const secretRef = readSecretRef(ctx, o, 'secretRef', path, true);
+  // Authentication of a BFD session that is not asked for would silently run BGP without BFD.
+  if (spec['bfdProfile'] === undefined || spec['bfdProfile'] === null) {
+    ctx.errors.push(issue(path, 'needs spec.bfdProfile (BFD is off without a profile; use "default" for 300 ms x 3)', 'MissingField'));
+  }
+  return type === undefined || secretRef === undefined ? undefined : { type, keyId, secretRef };
 }
 
 function readGracefulRestart(ctx: Ctx, spec: Obj): GracefulRestart {
@@ -113,7 +143,7 @@ export function parseBgpPeer(raw: unknown): ParseResult<BgpPeer> {
     ctx.errors.push(issue('spec.routerId', 'must be a non-zero IPv4 address (RFC 6286)', 'InvalidAddress'));
   }
   const port = readInt(ctx, spec, 'port', 'spec', { min: 1, max: 65535 }) ?? PEER_DEFAULTS.port;
-  const passwordSecretRef = readSecretRef(ctx, spec);
+  const passwordSecretRef = readSecretRef(ctx, spec, 'passwordSecretRef', 'spec');
   const { holdTimeSec, keepaliveSec } = readTimers(ctx, spec);
   const connectRetrySec =
     readInt(ctx, spec, 'connectRetrySec', 'spec', { min: 1, max: 65535, reason: 'InvalidTimer' }) ?? PEER_DEFAULTS.connectRetrySec;
@@ -141,6 +171,7 @@ export function parseBgpPeer(raw: unknown): ParseResult<BgpPeer> {
   const gracefulRestart = readGracefulRestart(ctx, spec);
   const nodeSelector = parseSelector(spec['nodeSelector'], 'spec.nodeSelector', ctx.errors);
   const bfdProfile = readString(ctx, spec, 'bfdProfile', 'spec', { pattern: DNS_LABEL, reason: 'InvalidName' });
+  const bfdAuth = readBfdAuth(ctx, spec);
   const description = readString(ctx, spec, 'description', 'spec', { maxLength: 256 });
 
   return result<BgpPeer>(
@@ -164,6 +195,7 @@ export function parseBgpPeer(raw: unknown): ParseResult<BgpPeer> {
         gracefulRestart,
         nodeSelector,
         bfdProfile,
+        bfdAuth,
         description,
       },
     },

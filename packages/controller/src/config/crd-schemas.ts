@@ -9,7 +9,7 @@ import {
   acceptedColumn, arr, bool, conditions, crd, int, labelSelector, LABEL_PATTERN, nameRef, obj, str, strEnum, type Schema,
 } from './crd-schema-parts.ts';
 import { DEFAULT_DRAIN_TAINT_KEYS, DEFAULT_LOAD_BALANCER_CLASS, DEFAULT_SETTINGS } from './settings.ts';
-import { ADDRESS_FAMILIES, DRAIN_BEHAVIOURS, EXCLUDE_LABEL_HANDLINGS, SESSION_STATES, TERMINATING_POLICIES } from './types.ts';
+import { ADDRESS_FAMILIES, BFD_AUTH_TYPES, DRAIN_BEHAVIOURS, EXCLUDE_LABEL_HANDLINGS, SESSION_STATES, TERMINATING_POLICIES } from './types.ts';
 
 const MAX_U32 = 4294967295;
 const configStatus = (): Schema => obj('Observed state, written by vipd.', { conditions: conditions() });
@@ -50,10 +50,26 @@ export const bgpPeerCrd = crd({
       ),
       nodeSelector: labelSelector('Nodes that peer with this neighbour; empty selects all.'),
       bfdProfile: str('BFD profile (RFC 5880) from the speaker\'s --bfd-profiles file; "default" (300 ms x 3) always exists. BFD Down closes the session with Cease 6/10.', { maxLength: 63, pattern: LABEL_PATTERN }),
+      bfdAuth: obj(
+        'BFD authentication (RFC 5880 §6.7) with the key from a Secret in the vipd namespace; needs bfdProfile. A missing Secret or key, or a key of the wrong length, keeps the peer down; a key change restarts the session.',
+        {
+          type: strEnum('simple (password 1-16 bytes), keyed-sha1 or meticulous-keyed-sha1 (key 1-20 bytes).', BFD_AUTH_TYPES),
+          keyId: int('Auth Key ID; must match the router\'s.', 0, 255, { default: 1 }),
+          secretRef: obj(
+            'The key.',
+            { name: nameRef('Secret name.'), key: str('Key in the Secret.', { maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$', default: 'password' }) },
+            ['name'],
+          ),
+        },
+        ['type', 'secretRef'],
+      ),
       description: str('Free text.', { maxLength: 256 }),
     },
     ['address', 'localAsn'],
-    { 'x-kubernetes-validations': [{ rule: 'has(self.asn) != (has(self.learnAsnFromOpen) && self.learnAsnFromOpen)', message: 'set exactly one of asn or learnAsnFromOpen: true' }] },
+    { 'x-kubernetes-validations': [
+      { rule: 'has(self.asn) != (has(self.learnAsnFromOpen) && self.learnAsnFromOpen)', message: 'set exactly one of asn or learnAsnFromOpen: true' },
+      { rule: '!has(self.bfdAuth) || has(self.bfdProfile)', message: 'bfdAuth needs bfdProfile' },
+    ] },
   ),
   status: configStatus(),
   printerColumns: [

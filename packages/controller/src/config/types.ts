@@ -28,6 +28,18 @@ export interface SecretKeyRef {
   readonly key: string;
 }
 
+export const BFD_AUTH_TYPES = ['simple', 'keyed-sha1', 'meticulous-keyed-sha1'] as const;
+export type BfdAuthType = (typeof BFD_AUTH_TYPES)[number];
+
+/** RFC 5880 §6.7 authentication of the peer's BFD session; the key comes from a Secret. */
+export interface BfdAuthSpec {
+  readonly type: BfdAuthType;
+  /** Auth Key ID (§4.2 / §4.4), 0..255; must match the router's. */
+  readonly keyId: number;
+  /** Secret in vipd's own namespace (the same one as passwordSecretRef). */
+  readonly secretRef: SecretKeyRef;
+}
+
 export interface GracefulRestart {
   readonly enabled: boolean;
   /** RFC 4724 §3: the Restart Time field is 12 bits, so at most 4095 s. */
@@ -53,6 +65,8 @@ export interface BgpPeerSpec {
   readonly gracefulRestart: GracefulRestart;
   readonly nodeSelector: LabelSelector;
   readonly bfdProfile: string | undefined;
+  /** Only with bfdProfile (the parser rejects it alone). */
+  readonly bfdAuth: BfdAuthSpec | undefined;
   readonly description: string | undefined;
 }
 

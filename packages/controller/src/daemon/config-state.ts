@@ -4,8 +4,13 @@
 // running ("last valid configuration"), so a typo in an edit never withdraws anything. Each object's
 // verdict becomes its `Accepted` condition. Peer passwords are resolved here too: a referenced Secret
 // (or key) that is missing keeps the peer down — never "no password" — and says so on the BGPPeer.
+// The same holds for BFD authentication keys (spec.bfdAuth, RFC 5880 §6.7), whose length is checked
+// as in standalone mode (bfd/auth.ts checkAuthConfig): a bad key keeps the peer down too. Keys are held
+// as Md5Secret (redacted in logs and JSON); conditions and problems never carry key material.
 
 import type * as k8s from '@kubernetes/client-node';
+import { checkAuthConfig } from '@vipd/bgp/bfd/auth.ts';
+import { Md5Secret } from '@vipd/bgp/net/peer-security.ts';
 import type { ConfigKind } from '@vipd/metrics/labels.ts';
 import type { ConfigObjectCounts } from '@vipd/metrics/catalogue-control.ts';
 import { acceptedCondition, type Condition, type ParseResult } from '../config/issues.ts';
@@ -16,9 +21,11 @@ import { parseIpAddressPool } from '../config/ip-address-pool.ts';
 import { DEFAULT_SETTINGS, parseVipdSettings, SETTINGS_NAME } from '../config/settings.ts';
 import type { BgpAdvertisement, BgpPeer, IpAddressPool, VipdSettingsSpec } from '../config/types.ts';
 import type { DecideConfig } from '../decide.ts';
+import type { PeerBfdConfig } from '../standalone/config.ts';
 import type { ConfigPlural } from './watches.ts';
 
 export const SECRET_CONDITION_TYPE = 'PasswordSecretResolved';
+export const BFD_AUTH_CONDITION_TYPE = 'BfdAuthSecretResolved';
 
 /** What vipd reports on one configuration object. */
 export interface ObjectVerdict {
@@ -42,10 +49,20 @@ export interface PeerPassword {
   readonly reason?: 'SecretNotFound' | 'SecretKeyNotFound' | 'NoPasswordSecret' | 'Resolved';
 }
 
+/** The peer's BFD authentication (spec.bfdAuth) with its key resolved, or why the peer cannot start. */
+export interface PeerBfdAuth {
+  readonly ok: boolean;
+  readonly auth?: NonNullable<PeerBfdConfig['auth']>;
+  readonly problem?: string;
+  readonly reason: 'SecretNotFound' | 'SecretKeyNotFound' | 'InvalidKeyLength' | 'NoBfdAuth' | 'Resolved';
+}
+
 export interface ConfigSnapshot {
   readonly config: DecideConfig;
   readonly verdicts: readonly ObjectVerdict[];
   readonly passwords: ReadonlyMap<string, PeerPassword>;
+  /** BGPPeer name → its BFD authentication key (RFC 5880 §6.7). */
+  readonly bfdAuth: ReadonlyMap<string, PeerBfdAuth>;
   readonly counts: Partial<Record<ConfigKind, ConfigObjectCounts>>;
 }
 
@@ -121,6 +138,8 @@ export class ConfigState {
 
     const passwords = new Map<string, PeerPassword>();
     for (const p of peers) passwords.set(p.metadata.name, resolvePassword(p, secret, namespace));
+    const bfdAuth = new Map<string, PeerBfdAuth>();
+    for (const p of peers) bfdAuth.set(p.metadata.name, resolveBfdAuth(p, secret, namespace));
 
     const verdicts: ObjectVerdict[] = [];
     const counts: Partial<Record<ConfigKind, ConfigObjectCounts>> = {};
@@ -149,13 +168,23 @@ export class ConfigState {
             ...(obj.metadata?.generation === undefined ? {} : { observedGeneration: obj.metadata.generation }),
           });
         }
+        const ba = bfdAuth.get(name);
+        if (ba !== undefined && ba.reason !== 'NoBfdAuth') {
+          conditions.push({
+            type: BFD_AUTH_CONDITION_TYPE,
+            status: ba.ok ? 'True' : 'False',
+            reason: ba.reason,
+            message: ba.ok ? 'BFD authentication Secret found' : ba.problem ?? '',
+            ...(obj.metadata?.generation === undefined ? {} : { observedGeneration: obj.metadata.generation }),
+          });
+        }
       }
       const ok = accepted.status === 'True';
       const c = (counts[kind] ??= { accepted: 0, invalid: 0 });
       counts[kind] = { accepted: c.accepted + (ok ? 1 : 0), invalid: c.invalid + (ok ? 0 : 1) };
       verdicts.push({ plural, kind, name, generation: obj.metadata?.generation, conditions, current: conditionsOf(obj), accepted: ok, usingLastValid: usingLast });
     }
-    return { config: { settings, peers, advertisements: ads, pools }, verdicts, passwords, counts };
+    return { config: { settings, peers, advertisements: ads, pools }, verdicts, passwords, bfdAuth, counts };
   }
 }
 
@@ -167,12 +196,44 @@ export function resolvePassword(p: BgpPeer, secret: (name: string) => k8s.V1Secr
   if (s === undefined) {
     return { ok: false, reason: 'SecretNotFound', problem: `Secret ${namespace}/${ref.name} not found: the peer is not started (it never runs without its password)` };
   }
-  const b64 = s.data?.[ref.key];
-  const text = b64 !== undefined ? Buffer.from(b64, 'base64').toString('utf8') : s.stringData?.[ref.key];
+  const text = secretText(s, ref.key);
   if (text === undefined || text === '') {
     return { ok: false, reason: 'SecretKeyNotFound', problem: `Secret ${namespace}/${ref.name} has no key "${ref.key}": the peer is not started` };
   }
   return { ok: true, reason: 'Resolved', password: text };
+}
+
+function secretText(s: k8s.V1Secret, key: string): string | undefined {
+  const b64 = s.data?.[key];
+  return b64 !== undefined ? Buffer.from(b64, 'base64').toString('utf8') : s.stringData?.[key];
+}
+
+/**
+ * The peer's BFD authentication key from its Secret. Never "BFD without authentication": a missing
+ * Secret or key, or a key of the wrong length, keeps the whole peer down (as a missing TCP-MD5 password
+ * does). The text is taken as routers take passwords (UTF-8, one trailing newline dropped, as in
+ * standalone mode's passwordFile).
+ */
+export function resolveBfdAuth(p: BgpPeer, secret: (name: string) => k8s.V1Secret | undefined, namespace: string): PeerBfdAuth {
+  const a = p.spec.bfdAuth;
+  if (a === undefined) return { ok: true, reason: 'NoBfdAuth' };
+  const ref = a.secretRef;
+  const s = secret(ref.name);
+  if (s === undefined) {
+    return { ok: false, reason: 'SecretNotFound', problem: `BFD authentication Secret ${namespace}/${ref.name} not found: the peer is not started (it never runs BFD without its key)` };
+  }
+  const text = secretText(s, ref.key)?.replace(/\r?\n$/, '');
+  if (text === undefined || text === '') {
+    return { ok: false, reason: 'SecretKeyNotFound', problem: `BFD authentication Secret ${namespace}/${ref.name} has no key "${ref.key}": the peer is not started` };
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  // RFC 5880 §4.2: a simple password is 1..16 bytes; §4.4: a keyed SHA1 key is 1..20 bytes.
+  const bad = checkAuthConfig({ type: a.type, keyId: a.keyId, key: bytes });
+  if (bad !== undefined) {
+    const max = a.type === 'simple' ? 16 : 20;
+    return { ok: false, reason: 'InvalidKeyLength', problem: `BFD authentication key in Secret ${namespace}/${ref.name} key "${ref.key}" must be 1..${max} bytes for ${a.type} (RFC 5880 §4.${a.type === 'simple' ? 2 : 4}): the peer is not started` };
+  }
+  return { ok: true, reason: 'Resolved', auth: { type: a.type, keyId: a.keyId, key: Md5Secret.fromBytes(bytes) } };
 }
 
 /** Same conditions, ignoring lastTransitionTime (so identical verdicts are never rewritten). */

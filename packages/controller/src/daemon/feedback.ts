@@ -5,8 +5,9 @@
 //    an Event only when this node's summary changes ("announced … from node X to peers …",
 //    "withdrawn from node X: <reason>"). After a restart the condition already on the Service is
 //    compared first, so a restart emits nothing when nothing changed.
-//  - per configuration object: the Accepted (and PasswordSecretResolved) conditions, written only when
-//    they differ, with a Warning Event when an object is rejected.
+//  - per configuration object: the Accepted (and PasswordSecretResolved / BfdAuthSecretResolved)
+//    conditions, written only when they differ, with a Warning Event when an object is rejected (or a
+//    Secret condition is False).
 //  - a BGPSessionState named after the node (peer state, prefixes sent, last error), unless
 //    VipdSettings.sessionStateEnabled is false.
 

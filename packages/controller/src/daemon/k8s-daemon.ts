@@ -10,6 +10,8 @@
 // such peer's TCP-MD5 key (RFC 2385 §2: the SYN is signed) before its connection arrives. BFD: a
 // BGPPeer's spec.bfdProfile names one of the daemon's profiles (--bfd-profiles, docs/kubernetes.md);
 // the session is coupled to BFD by standalone/bfd-coupling.ts (BFD Down → Cease 6/10, RFC 9384).
+// spec.bfdAuth adds RFC 5880 §6.7 authentication with the key from a Secret (config-state.ts
+// resolveBfdAuth); a key that cannot be resolved keeps the peer down, never BFD without authentication.
 
 import net from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
@@ -30,7 +32,7 @@ import { WorkQueue } from '../kube/queue.ts';
 import { reuseConnections } from '../kube/informer.ts';
 import { FOREIGN_REASONS, type Reason } from '../reasons.ts';
 import { endpointSliceFromK8s, nodeFromK8s, serviceFromK8s } from '../snapshot.ts';
-import { ConfigState, type ConfigSnapshot, type ObjectVerdict, type PeerPassword } from './config-state.ts';
+import { ConfigState, type ConfigSnapshot, type ObjectVerdict, type PeerBfdAuth, type PeerPassword } from './config-state.ts';
 import { Feedback } from './feedback.ts';
 import { PeerFeed, sessionFingerprint, type FeedStatus } from './peer-feed.ts';
 import { RouteTable } from './route-table.ts';
@@ -226,7 +228,7 @@ export class K8sDaemon {
     const rawNode = this.watches.node.get(this.o.nodeName);
     const node = evaluateNode(this.o.nodeName, rawNode === undefined ? undefined : nodeFromK8s(rawNode), snap.config.settings, snap.config.peers);
     this.feedback.sessionStateEnabled = snap.config.settings.sessionStateEnabled;
-    this.applyPeers(node, snap.passwords, routerIdOf(rawNode, this.o.nodeName));
+    this.applyPeers(node, snap.passwords, snap.bfdAuth, routerIdOf(rawNode, this.o.nodeName));
     // Peers that are not started (password Secret missing) carry no route: decisions never name them.
     this.node = { ...node, peers: node.peers.filter((p) => !this.notStarted.has(p.metadata.name)) };
     this.appliedNegotiation = this.negotiationKey();
@@ -266,7 +268,7 @@ export class K8sDaemon {
   }
 
   /** Starts, stops or restarts only the sessions whose configuration changed. */
-  private applyPeers(node: NodeContext, passwords: ReadonlyMap<string, PeerPassword>, nodeRouterId: string): void {
+  private applyPeers(node: NodeContext, passwords: ReadonlyMap<string, PeerPassword>, bfdAuth: ReadonlyMap<string, PeerBfdAuth>, nodeRouterId: string): void {
     const wanted = new Map<string, { peer: (typeof node.peers)[number]; password: string | undefined; bfd: PeerBfdConfig | undefined; fp: string }>();
     this.notStarted.clear();
     for (const p of node.peers) {
@@ -275,7 +277,12 @@ export class K8sDaemon {
         this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, localAsn: p.spec.localAsn, description: p.spec.description, problem: pw.problem ?? 'password unavailable' });
         continue;
       }
-      const bfd = this.bfdConfigOf(p);
+      const ba = bfdAuth.get(p.metadata.name);
+      if (ba !== undefined && !ba.ok) {
+        this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, localAsn: p.spec.localAsn, description: p.spec.description, problem: ba.problem ?? 'BFD authentication key unavailable' });
+        continue;
+      }
+      const bfd = this.bfdConfigOf(p, ba?.auth);
       if (bfd === null) {
         this.notStarted.set(p.metadata.name, { address: p.spec.address, port: p.spec.port, localAsn: p.spec.localAsn, description: p.spec.description, problem: `no BFD profile named ${p.spec.bfdProfile}` });
         continue;
@@ -309,7 +316,7 @@ export class K8sDaemon {
       }
       this.feeds.set(name, f);
       if (this.secureListener !== undefined && needsAddon(f.security)) this.secureListener.setPeer(f.address, f.security);
-      this.log.info({ bgpPeer: name, address: f.address, hasPassword: w.password !== undefined, bfdProfile: w.bfd?.profile ?? null }, 'starting BGP session');
+      this.log.info({ bgpPeer: name, address: f.address, hasPassword: w.password !== undefined, bfdProfile: w.bfd?.profile ?? null, bfdAuth: w.bfd?.auth?.type ?? null }, 'starting BGP session');
       const closing = this.closingPeers.get(f.address);
       if (closing === undefined) f.start();
       else {
@@ -323,14 +330,14 @@ export class K8sDaemon {
     this.firstSessions = false;
   }
 
-  /** spec.bfdProfile resolved: undefined without BFD, null when the profile does not exist. */
-  private bfdConfigOf(p: NodeContext['peers'][number]): PeerBfdConfig | undefined | null {
+  /** spec.bfdProfile (and the resolved spec.bfdAuth): undefined without BFD, null when the profile does not exist. */
+  private bfdConfigOf(p: NodeContext['peers'][number], auth: PeerBfdConfig['auth']): PeerBfdConfig | undefined | null {
     const name = p.spec.bfdProfile;
     if (name === undefined) return undefined;
     const t = this.o.bfdProfiles?.[name] ?? (name === 'default' ? DEFAULT_BFD_PROFILE : undefined);
     if (t === undefined) return null;
     // RFC 5883 multihop when the session itself is multihop (as standalone's `bfd.multihop` default).
-    return { ...t, profile: name, multihop: (p.spec.ebgpMultihopTtl ?? 1) > 1 };
+    return { ...t, profile: name, multihop: (p.spec.ebgpMultihopTtl ?? 1) > 1, ...(auth === undefined ? {} : { auth }) };
   }
 
   private newFeed(w: { peer: NodeContext['peers'][number]; password: string | undefined; bfd: PeerBfdConfig | undefined; fp: string }, nodeRouterId: string): PeerFeed {

@@ -44,12 +44,17 @@ export interface FeedGlobals {
   readonly connectObserver?: ConnectObserver;
 }
 
-/** Session-level fields of a BGPPeer: a change restarts the session (Cease 6/6). */
+/**
+ * Session-level fields of a BGPPeer: a change restarts the session (Cease 6/6). That includes the
+ * TCP-MD5 password and the BFD profile and authentication (type, key ID, key): a rotated Secret restarts.
+ */
 export function sessionFingerprint(p: BgpPeer, routerId: string, password: string | undefined, bfd?: PeerBfdConfig): string {
   const s = p.spec;
   return JSON.stringify([s.address, s.asn, s.learnAsnFromOpen, s.localAsn, routerId, s.port, s.holdTimeSec, s.keepaliveSec,
     s.connectRetrySec, s.families, s.sourceAddress, s.ebgpMultihopTtl, s.passive, s.gracefulRestart, password ?? null,
-    bfd === undefined ? null : [bfd.profile, bfd.minTxMs, bfd.minRxMs, bfd.multiplier, bfd.multihop]]);
+    bfd === undefined ? null : [bfd.profile, bfd.minTxMs, bfd.minRxMs, bfd.multiplier, bfd.multihop,
+      // RFC 5880 §6.7 key: its per-process HMAC fingerprint, never the key itself.
+      bfd.auth === undefined ? null : [bfd.auth.type, bfd.auth.keyId, bfd.auth.key.fingerprint]]]);
 }
 
 function standalonePeer(p: BgpPeer): PeerConfig {
