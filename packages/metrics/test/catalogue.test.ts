@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry, register as globalRegistry } from 'prom-client';
 import { createCatalogue, describeRegistry, exportedSeries } from '../src/catalogue.ts';
+import { createSecurityRecorder } from '../src/catalogue-security.ts';
 import { DECISION_REASONS, labelFrom, labelNotification } from '../src/labels.ts';
 
 async function valueOf(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
@@ -200,4 +201,22 @@ test('a throwing source is counted and does not break the scrape', async () => {
   assert.match(text, /^vipd_ipam_pool_addresses_used\{pool="p",family="ipv4"\} 1$/m, 'keeps the last values');
   assert.match(text, /^vipd_metrics_source_errors_total\{source="ipam-pools"\} 1$/m);
   assert.match(text, /^vipd_build_info\{/m);
+});
+
+test('security recorder: BFD state, transitions, BFD process restarts and watchdog trips', async () => {
+  const registry = new Registry();
+  const c = createCatalogue(registry);
+  const rec = createSecurityRecorder(c.security);
+  rec.bfdState('192.0.2.1', 'Up');
+  rec.bfdTransition('192.0.2.1', 'Up');
+  rec.bfdTransition('192.0.2.1', 'not-a-state');
+  rec.bfdProcessRestart();
+  rec.bfdProcessRestart();
+  rec.bfdWatchdogTrip();
+  assert.equal(await valueOf(registry, 'vipd_bfd_session_state', { peer: '192.0.2.1' }), 3);
+  assert.equal(await valueOf(registry, 'vipd_bfd_session_up', { peer: '192.0.2.1' }), 1);
+  assert.equal(await valueOf(registry, 'vipd_bfd_transitions_total', { peer: '192.0.2.1', to: 'Up' }), 1);
+  assert.equal((await registry.getSingleMetric('vipd_bfd_transitions_total')!.get()).values.length, 1);
+  assert.equal(await valueOf(registry, 'vipd_bfd_process_restarts_total'), 2);
+  assert.equal(await valueOf(registry, 'vipd_bfd_watchdog_trips_total'), 1);
 });

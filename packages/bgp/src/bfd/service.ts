@@ -35,6 +35,10 @@ export interface BfdServiceEvents {
   down: [ev: BfdStateEvent];
   /** A session could not be set up (e.g. cannot bind). */
   error: [ev: { id: string; code: string; message: string }];
+  /** The BFD process died and was started again (its Up sessions were reported Down before). */
+  'process-restart': [ev: { restarts: number }];
+  /** The watchdog stopped (stalled: true) or resumed BFD transmits. */
+  watchdog: [ev: { stalled: boolean; atMs: number }];
 }
 
 const PROCESS_FILE = fileURLToPath(new URL('./bfd-process.ts', import.meta.url));
@@ -154,6 +158,7 @@ export class BfdService extends EventEmitter<BfdServiceEvents> {
       this.restartTimer = undefined;
       if (this.closed) return;
       this.restarts++;
+      this.emit('process-restart', { restarts: this.restarts });
       this.spawn().catch((err: unknown) => this.log.error({ err }, 'BFD process did not start again'));
     }, this.restartDelayMs);
     this.restartTimer.unref();
@@ -175,6 +180,7 @@ export class BfdService extends EventEmitter<BfdServiceEvents> {
     } else if (m.type === 'daemon-stalled') {
       if (m.stalled) this.log.error({ watchdogMs: this.watchdogMs, at: new Date(m.atMs).toISOString() }, 'the daemon did not answer the BFD process in time: BFD transmits stopped, so the routers withdraw this node');
       else this.log.warn({ at: new Date(m.atMs).toISOString() }, 'the daemon answers the BFD process again: BFD transmits resumed');
+      this.emit('watchdog', { stalled: m.stalled, atMs: m.atMs });
     } else if (m.type === 'error') {
       this.log.error({ peer: m.id, code: m.code, err: { message: m.message } }, 'BFD session cannot start');
       this.emit('error', { id: m.id, code: m.code, message: m.message });

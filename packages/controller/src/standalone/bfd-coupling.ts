@@ -12,10 +12,12 @@ import type { Logger } from '@vipd/bgp/observe.ts';
 import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
 import type { PeerBfdConfig } from './config.ts';
 
-/** Receives BFD state changes (the metrics security recorder implements it). */
+/** Receives BFD state changes and BFD process health (the metrics security recorder implements it). */
 export interface BfdObserver {
   bfdState(peer: string, state: string): void;
   bfdTransition(peer: string, to: string): void;
+  bfdProcessRestart?(): void;
+  bfdWatchdogTrip?(): void;
 }
 
 export interface BfdCouplingOptions {
@@ -62,6 +64,10 @@ export class BfdCoupling {
         this.o.observer?.bfdState(ev.id, ev.to);
         this.o.observer?.bfdTransition(ev.id, ev.to);
         this.handlers.get(ev.id)?.(ev);
+      });
+      s.on('process-restart', () => this.o.observer?.bfdProcessRestart?.());
+      s.on('watchdog', (ev) => {
+        if (ev.stalled) this.o.observer?.bfdWatchdogTrip?.();
       });
       this.service = s;
     }

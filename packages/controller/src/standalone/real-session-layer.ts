@@ -35,6 +35,8 @@ export interface SecurityObserver {
   diagnosis(peer: string, d: PeerDiagnosis): void;
   bfdState(peer: string, state: string): void;
   bfdTransition(peer: string, to: string): void;
+  bfdProcessRestart?(): void;
+  bfdWatchdogTrip?(): void;
 }
 
 export function peerSecurityOf(peer: PeerConfig): PeerSecurity {
