@@ -7,15 +7,7 @@ import { encodeKeepalive } from '../../src/wire/keepalive.ts';
 import { encodeNotification } from '../../src/wire/notification.ts';
 import { encodeEndOfRib as endOfRib } from '../../src/wire/update.ts';
 
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-};
+const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
 test('types of consecutive whole messages, in order', () => {
   const chunk = concat(endOfRib(1, 1), encodeKeepalive(), encodeNotification({ code: 6, subcode: 2, data: new Uint8Array(0) }), endOfRib(2, 1));
