@@ -55,6 +55,7 @@ export interface ControlMetrics {
   readonly apiErrors: Counter<'resource' | 'verb'>;
   readonly ipamPoolSize: Gauge<'pool' | 'family'>;
   readonly ipamPoolUsed: Gauge<'pool' | 'family'>;
+  readonly ipamStaleConditionsRemoved: Counter<never>;
   readonly configObjects: Gauge<'kind' | 'status'>;
   readonly healthCheckUp: Gauge<'check' | 'kind'>;
   readonly healthCheckTransitions: Counter<'check' | 'to'>;
@@ -119,6 +120,7 @@ export function createControlMetrics(r: Registry, sources: CatalogueSources, sou
     if (objects !== undefined) fillConfig(this, objects);
   });
   fillConfig(configObjects, {});
+  const ipamStaleConditionsRemoved = counter(r, 'vipd_ipam_stale_node_conditions_removed_total', 'Per-node Service conditions of deleted nodes removed by the IPAM leader.', []);
   const reconcileDuration = histogram(r, 'vipd_reconcile_duration_seconds', 'Duration of one reconcile pass (snapshot, decide, apply to the speaker).', [], FAST_LATENCY_BUCKETS_SEC);
   const reconcileErrors = counter(r, 'vipd_reconcile_errors_total', 'Reconcile passes that failed and were requeued with backoff.', []);
   const watchRestarts = counter(r, 'vipd_kube_watch_restarts_total', 'Times a Kubernetes watch was re-established (stream ended, error or 410 Gone).', ['resource']);
@@ -137,6 +139,7 @@ export function createControlMetrics(r: Registry, sources: CatalogueSources, sou
     apiErrors,
     ipamPoolSize,
     ipamPoolUsed,
+    ipamStaleConditionsRemoved,
     configObjects,
     healthCheckUp,
     healthCheckTransitions,

@@ -69,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     metrics: {
       setPoolUsage: (u) => catalogue.control.setPoolUsage(u),
       watchRestart: (resource) => catalogue.control.watchRestarts.inc({ resource }),
+      staleConditionsRemoved: (count) => catalogue.control.ipamStaleConditionsRemoved.inc(count),
     },
   });
   const startedAtMs = Date.now();

@@ -4,6 +4,9 @@
 // On gaining the lease it first rebuilds the allocation state from every Service's status (restore),
 // so nothing in use is ever handed out again, then reconciles all Services. Pool changes never move
 // a live Service: it keeps its address and gets a condition saying why it no longer fits.
+// The leader also removes the per-node `<node>.node.vipd.io/Announced` conditions of nodes that no
+// longer exist (node-conditions.ts): after gaining the lease, on every Node deletion, and when a
+// Service changes while carrying one.
 
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '@vipd/bgp/observe';
@@ -16,14 +19,18 @@ import { LeaderElector } from '../kube/lease.ts';
 import { reuseConnections, watchResource, type WatchedResource } from '../kube/informer.ts';
 import { Allocator, poolSpecFromConfig, type AllocationRequest, type AllocationResult, type FamilyPolicy } from './allocator.ts';
 import type { IpFamily } from './ranges.ts';
+import { StaleConditionSweeper, liveConditionTypes } from './node-conditions.ts';
 
 export const ANNOTATION_ADDRESS_POOL = 'vipd.io/address-pool';
 export const CONDITION_TYPE = 'vipd.io/AddressAllocated';
 const POOLS_KEY = '\u0000pools';
+const SWEEP_KEY = '\u0000stale-node-conditions';
 
 export interface IpamMetricsSink {
   setPoolUsage(usage: readonly { pool: string; family: 'ipv4' | 'ipv6'; size: number; used: number }[]): void;
   watchRestart?(resource: string): void;
+  /** Per-node Service conditions of deleted nodes removed. */
+  staleConditionsRemoved?(count: number): void;
 }
 
 export interface IpamControllerOptions {
@@ -53,6 +60,10 @@ export class IpamController {
   private readonly namespaces: WatchedResource<k8s.V1Namespace>;
   private readonly pools: WatchedResource<k8s.KubernetesObject>;
   private readonly settings: WatchedResource<k8s.KubernetesObject>;
+  private readonly nodes: WatchedResource<k8s.V1Node>;
+  private readonly sweeper: StaleConditionSweeper;
+  /** Condition types of the cached Nodes; undefined after a Node change until next needed. */
+  private liveTypes: Set<string> | undefined;
   private readonly elector: LeaderElector;
   private readonly queue: WorkQueue<string>;
   private allocator = new Allocator();
@@ -71,8 +82,11 @@ export class IpamController {
     const kc = reuseConnections(opts.kc);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    const onChange = (kind: string) => (key: string) => {
-      if (kind === 'service') this.queue.add(key);
+    const onChange = (kind: string) => (key: string, obj: k8s.KubernetesObject, change: 'add' | 'update' | 'delete') => {
+      if (kind === 'service') {
+        this.queue.add(key);
+        if (change !== 'delete' && this.leading && this.sweeper.hasStale(obj as k8s.V1Service, this.nodeTypes())) this.queue.add(SWEEP_KEY);
+      }
       else if (kind === 'namespace') this.enqueueNamespace(key);
       else this.queue.add(POOLS_KEY);
     };
@@ -97,7 +111,28 @@ export class IpamController {
       onChange: () => this.enqueueAll(),
       onConnection: onConnection('vipdsettings'),
     });
-    this.queue = new WorkQueue((key) => (key === POOLS_KEY ? this.reconcilePools() : this.reconcileService(key)), { baseDelayMs: 200 });
+    this.nodes = watchResource(kc, 'nodes', '/api/v1/nodes', () => this.core.listNode(), {
+      onChange: (_key, _obj, kind) => {
+        this.liveTypes = undefined;
+        if (kind === 'delete') this.queue.add(SWEEP_KEY);
+      },
+      onConnection: onConnection('nodes'),
+    });
+    this.sweeper = new StaleConditionSweeper({
+      core: this.core,
+      services: () => this.services.list(),
+      nodes: () => this.nodes.list(),
+      log: opts.log,
+      event: (svc, type, reason, message) => this.event(svc, type, reason, message),
+      onRemoved: (count) => {
+        this.writes++;
+        opts.metrics?.staleConditionsRemoved?.(count);
+      },
+    });
+    this.queue = new WorkQueue(
+      (key) => (key === POOLS_KEY ? this.reconcilePools() : key === SWEEP_KEY ? this.sweepStale() : this.reconcileService(key)),
+      { baseDelayMs: 200 },
+    );
     this.elector = new LeaderElector(kc, {
       namespace: opts.namespace,
       name: opts.leaseName ?? 'vipd-ipam',
@@ -119,11 +154,11 @@ export class IpamController {
   }
 
   get synced(): boolean {
-    return this.services.synced && this.namespaces.synced && this.pools.synced && this.settings.synced;
+    return this.services.synced && this.namespaces.synced && this.pools.synced && this.settings.synced && this.nodes.synced;
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.services.start(), this.namespaces.start(), this.pools.start(), this.settings.start()]);
+    await Promise.all([this.services.start(), this.namespaces.start(), this.pools.start(), this.settings.start(), this.nodes.start()]);
     this.elector.start();
   }
 
@@ -131,7 +166,7 @@ export class IpamController {
     if (this.poolTimer !== undefined) clearTimeout(this.poolTimer);
     this.queue.stop();
     await this.elector.stop();
-    for (const w of [this.services, this.namespaces, this.pools, this.settings]) w.stop();
+    for (const w of [this.services, this.namespaces, this.pools, this.settings, this.nodes]) w.stop();
   }
 
   /** Resolves when the queue is drained (tests). */
@@ -160,6 +195,18 @@ export class IpamController {
     this.leading = true;
     this.queue.add(POOLS_KEY);
     this.enqueueAll();
+    // Every list is synced here (start() waits for them before the election begins).
+    this.queue.add(SWEEP_KEY);
+  }
+
+  private nodeTypes(): Set<string> {
+    this.liveTypes ??= liveConditionTypes(this.nodes.list());
+    return this.liveTypes;
+  }
+
+  private async sweepStale(): Promise<void> {
+    if (!this.leading) return;
+    await this.sweeper.sweep();
   }
 
   private enqueueAll(): void {
