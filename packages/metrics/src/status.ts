@@ -68,6 +68,20 @@ export interface PeerStatus {
   readonly diagnosis?: string | null;
   /** BFD session state ("AdminDown", "Down", "Init", "Up"), or null without BFD. */
   readonly bfd?: string | null;
+  /** Kubernetes mode: per configured family, the next hop VIPs are sent with or why they are withheld. */
+  readonly nextHops?: readonly PeerNextHopStatus[];
+}
+
+export interface PeerNextHopStatus {
+  readonly family: BgpFamilyLabel;
+  /** Null when there is none (or, for the session's own family, before Established). */
+  readonly address: string | null;
+  /** session: the session's local address; node: the Node's address; bgppeer: spec.nextHopIpv4/6. */
+  readonly source: 'session' | 'node' | 'bgppeer' | null;
+  /** Why VIPs of this family are not announced to the peer, or null. */
+  readonly problem: string | null;
+  /** VIPs of this family withheld from the peer for want of a next hop. */
+  readonly withheld: number;
 }
 
 export interface RouteAttributes {

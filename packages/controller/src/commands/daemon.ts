@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import {
   Registry, buildServer, createBgpMetricsAdapter, createCatalogue, createLogging, createSecurityRecorder, isLogLevel, listenServer, parseListenAddress,
-  type DecisionStatus, type RouteStatus,
+  type DecisionStatus, type PeerStatus, type RouteStatus,
 } from '@vipd/metrics/index.ts';
 import { ConfigError, validateBfdProfiles, type BfdTimersConfig } from '../standalone/config.ts';
 import { peerStatusOf } from '../standalone/metrics.ts';
@@ -140,10 +140,14 @@ export async function run(argv: string[]): Promise<number> {
       info: () => ({ version: 'dev', revision: 'unknown', node: nodeName, mode: 'kubernetes', routerId: null, localAsn: null, startedAtMs }),
       peers: () =>
         d.sessionStatus().map((s) => {
-          const p = peerStatusOf({
-            address: s.address, port: s.port, description: s.description ?? null, asn: s.asn ?? null, localAsn: s.localAsn, state: s.state, families: s.families,
-            diagnosis: s.diagnosis, bfd: s.bfd, details: s.details, advertised: s.advertised,
-          }, catalogue.bgp.hot.prefixesPending, startedAtMs);
+          const p: PeerStatus = {
+            ...peerStatusOf({
+              address: s.address, port: s.port, description: s.description ?? null, asn: s.asn ?? null, localAsn: s.localAsn, state: s.state, families: s.families,
+              diagnosis: s.diagnosis, bfd: s.bfd, details: s.details, advertised: s.advertised,
+            }, catalogue.bgp.hot.prefixesPending, startedAtMs),
+            // The next hop per family, or why VIPs of a family are withheld (daemon/peer-next-hops.ts).
+            ...(s.nextHops === undefined ? {} : { nextHops: s.nextHops }),
+          };
           // No NOTIFICATION recorded: say why the session went down or was not started (e.g. a missing
           // password Secret, an unknown BFD profile) instead.
           if (p.lastError !== null || s.lastError === undefined) return p;

@@ -6,6 +6,7 @@
 import { AS_TRANS } from '@vipd/bgp/wire/constants.ts';
 import { issue, result, type ParseResult } from './issues.ts';
 import { parseIp } from './ip.ts';
+import { readNextHop } from './next-hop-address.ts';
 import {
   at, checkKnown, DNS_LABEL, DNS_SUBDOMAIN, newCtx, readBool, readEnvelope, readInt, readIp,
   readList, readObj, readString, type Ctx, type Obj,
@@ -31,7 +32,7 @@ const SECRET_KEY_RE = /^[-._a-zA-Z0-9]+$/;
 const SPEC_FIELDS = [
   'address', 'asn', 'learnAsnFromOpen', 'localAsn', 'routerId', 'port', 'passwordSecretRef', 'holdTimeSec',
   'keepaliveSec', 'connectRetrySec', 'families', 'sourceAddress', 'ebgpMultihopTtl', 'passive',
-  'gracefulRestart', 'nodeSelector', 'bfdProfile', 'bfdAuth', 'description',
+  'gracefulRestart', 'nodeSelector', 'bfdProfile', 'bfdAuth', 'nextHopIpv4', 'nextHopIpv6', 'description',
 ] as const;
 
 function readAsn(ctx: Ctx, spec: Obj, key: string, required: boolean): number | undefined {
@@ -172,6 +173,8 @@ export function parseBgpPeer(raw: unknown): ParseResult<BgpPeer> {
   const nodeSelector = parseSelector(spec['nodeSelector'], 'spec.nodeSelector', ctx.errors);
   const bfdProfile = readString(ctx, spec, 'bfdProfile', 'spec', { pattern: DNS_LABEL, reason: 'InvalidName' });
   const bfdAuth = readBfdAuth(ctx, spec);
+  const nextHopIpv4 = readNextHop(ctx, spec, 'ipv4');
+  const nextHopIpv6 = readNextHop(ctx, spec, 'ipv6');
   const description = readString(ctx, spec, 'description', 'spec', { maxLength: 256 });
 
   return result<BgpPeer>(
@@ -196,6 +199,8 @@ export function parseBgpPeer(raw: unknown): ParseResult<BgpPeer> {
         nodeSelector,
         bfdProfile,
         bfdAuth,
+        ...(nextHopIpv4 === undefined ? {} : { nextHopIpv4 }),
+        ...(nextHopIpv6 === undefined ? {} : { nextHopIpv6 }),
         description,
       },
     },

@@ -67,6 +67,12 @@ export interface BgpPeerSpec {
   readonly bfdProfile: string | undefined;
   /** Only with bfdProfile (the parser rejects it alone). */
   readonly bfdAuth: BfdAuthSpec | undefined;
+  /**
+   * Next hop for IPv4 / IPv6 VIPs sent to this peer (canonical text). Default: the session's local
+   * address for the session's own family, this Node's address (status.addresses) for the other one.
+   */
+  readonly nextHopIpv4?: string | undefined;
+  readonly nextHopIpv6?: string | undefined;
   readonly description: string | undefined;
 }
 
@@ -163,6 +169,17 @@ export interface PeerSessionStatus {
   readonly gracefulShutdown?: boolean;
   readonly lastError?: string;
   readonly lastErrorTime?: string;
+  /** Per configured family: the next hop VIPs are sent with, or why they are withheld. */
+  readonly nextHops?: readonly PeerSessionNextHop[];
+}
+
+export interface PeerSessionNextHop {
+  readonly family: AddressFamily;
+  readonly address?: string;
+  readonly source?: 'session' | 'node' | 'bgppeer';
+  readonly problem?: string;
+  /** VIPs of this family withheld from the peer for want of a next hop. */
+  readonly withheld?: number;
 }
 
 /** Per-node status object, named after the node; status only. */

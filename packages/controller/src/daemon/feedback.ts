@@ -8,7 +8,8 @@
 //  - per configuration object: the Accepted (and PasswordSecretResolved / BfdAuthSecretResolved)
 //    conditions, written only when they differ, with a Warning Event when an object is rejected (or a
 //    Secret condition is False).
-//  - a BGPSessionState named after the node (peer state, prefixes sent, last error), unless
+//  - a BGPSessionState named after the node (peer state, prefixes sent, last error, next hop per
+//    family or why VIPs of a family are withheld), unless
 //    VipdSettings.sessionStateEnabled is false.
 
 import * as k8s from '@kubernetes/client-node';
@@ -19,6 +20,7 @@ import type { ServiceDecision } from '../decide.ts';
 import { WorkQueue } from '../kube/queue.ts';
 import { sameConditions, stampConditions, type ObjectVerdict } from './config-state.ts';
 import type { FeedStatus } from './peer-feed.ts';
+import { sessionStateNextHops } from './peer-next-hops.ts';
 
 const SESSION_KEY = '\u0000session-state';
 
@@ -219,6 +221,7 @@ export class Feedback {
       prefixesSent: { ipv4: s.advertised['ipv4-unicast'], ipv6: s.advertised['ipv6-unicast'] },
       ...(s.lastError === undefined ? {} : { lastError: s.lastError.slice(0, 1024) }),
       ...(s.lastErrorAtMs === undefined ? {} : { lastErrorTime: new Date(s.lastErrorAtMs).toISOString() }),
+      ...(s.nextHops === undefined ? {} : { nextHops: sessionStateNextHops(s.nextHops) }),
     }));
     const text = JSON.stringify(peers);
     if (text === this.lastSessionJson) return;

@@ -35,6 +35,7 @@ import { endpointSliceFromK8s, nodeFromK8s, serviceFromK8s } from '../snapshot.t
 import { ConfigState, type ConfigSnapshot, type ObjectVerdict, type PeerBfdAuth, type PeerPassword } from './config-state.ts';
 import { Feedback } from './feedback.ts';
 import { PeerFeed, sessionFingerprint, type FeedStatus } from './peer-feed.ts';
+import { nodeNextHopsOf } from './peer-next-hops.ts';
 import { RouteTable } from './route-table.ts';
 import { CONFIG_KEY, CONFIG_PLURALS, NODE_KEY, Watches } from './watches.ts';
 
@@ -229,6 +230,8 @@ export class K8sDaemon {
     const node = evaluateNode(this.o.nodeName, rawNode === undefined ? undefined : nodeFromK8s(rawNode), snap.config.settings, snap.config.peers);
     this.feedback.sessionStateEnabled = snap.config.settings.sessionStateEnabled;
     this.applyPeers(node, snap.passwords, snap.bfdAuth, routerIdOf(rawNode, this.o.nodeName));
+    // The other family's next hop: this Node's address of it (peer-next-hops.ts); a change re-announces.
+    for (const f of this.feeds.values()) f.setNodeNextHops(nodeNextHopsOf(this.o.nodeName, rawNode), node.peers.find((p) => p.metadata.name === f.name));
     // Peers that are not started (password Secret missing) carry no route: decisions never name them.
     this.node = { ...node, peers: node.peers.filter((p) => !this.notStarted.has(p.metadata.name)) };
     this.appliedNegotiation = this.negotiationKey();

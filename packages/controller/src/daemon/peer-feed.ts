@@ -9,6 +9,8 @@
 // peers). Status details (capabilities, message totals, transitions, last NOTIFICATION) and the UPDATE
 // queue depth come from standalone/peer-details.ts; BFD (BGPPeer.spec.bfdProfile) is coupled through
 // standalone/bfd-coupling.ts exactly as in standalone mode (BFD Down → Cease 6/10, RFC 9384).
+// VIPs of the family the session is not of get this Node's address of that family as next hop
+// (peer-next-hops.ts; RFC 4760 §3 for IPv6 over an IPv4 session).
 
 import { Session } from '@vipd/bgp/session.ts';
 import { Speaker } from '@vipd/bgp/speaker.ts';
@@ -25,6 +27,7 @@ import { PeerDetailsTracker, queueDepthWriter, type PeerDetails } from '../stand
 import type { BfdBinding, BfdCoupling } from '../standalone/bfd-coupling.ts';
 import { ConnectDiagnosis, type ConnectObserver, type PeerDiagnosis } from '../standalone/connect-diagnosis.ts';
 import type { BgpPeer } from '../config/types.ts';
+import { PeerNextHops, type NodeNextHops, type PeerNextHop } from './peer-next-hops.ts';
 import { canonicalIp } from '../config/ip.ts';
 
 export interface FeedGlobals {
@@ -76,10 +79,10 @@ function standalonePeer(p: BgpPeer): PeerConfig {
   };
 }
 
-function exportConfig(p: BgpPeer, learnedAs?: number): PeerExportConfig {
+function exportConfig(p: BgpPeer, learnedAs: number | undefined, nh: PeerNextHops): PeerExportConfig {
   // Until the OPEN tells us (learnAsnFromOpen), treat the peer as external.
   const peerAs = p.spec.asn ?? learnedAs ?? (p.spec.localAsn === 1 ? 2 : p.spec.localAsn - 1);
-  return { localAs: p.spec.localAsn, peerAs, families: p.spec.families };
+  return { localAs: p.spec.localAsn, peerAs, families: p.spec.families, ...nh.exportFields() };
 }
 
 export interface FeedStatus {
@@ -101,6 +104,8 @@ export interface FeedStatus {
   readonly bfd: string | null;
   /** Why the session may not come up (connect timeouts, likely TCP-MD5 key mismatch). */
   readonly diagnosis: PeerDiagnosis;
+  /** Next hop per configured family, or why there is none (peer-next-hops.ts); absent when not started. */
+  readonly nextHops?: readonly PeerNextHop[];
 }
 
 export class PeerFeed {
@@ -114,6 +119,8 @@ export class PeerFeed {
   readonly security: PeerSecurity;
   readonly speaker: Speaker;
   readonly session: Session;
+  /** The other address family's next hop (this Node's address or spec.nextHopIpv4/6). */
+  readonly nextHops: PeerNextHops;
   /** prefix → attributes this peer should have. */
   readonly desired = new Map<string, RouteAttributes>();
   /** Changes since the last flush, handed to the speaker incrementally (O(changes)). */
@@ -140,7 +147,8 @@ export class PeerFeed {
     this.g = g;
     const log = g.log.child({ peer: this.address, bgpPeer: this.name });
     this.speaker = new Speaker({ encoder: codecEncoder, log, ...(g.metrics === undefined ? {} : { metrics: g.metrics }) });
-    this.speaker.addPeer(this.name, exportConfig(peer));
+    this.nextHops = new PeerNextHops({ peer, log });
+    this.speaker.addPeer(this.name, exportConfig(peer, undefined, this.nextHops));
     const s = peer.spec;
     const pc = standalonePeer(peer);
     const fsm = {
@@ -184,7 +192,7 @@ export class PeerFeed {
       this.establishedAtMs = Date.now();
       this.diag.clear();
       this.bfdLink?.start(normalizeAddress(info.localAddress));
-      if (s.asn === undefined) this.speaker.addPeer(this.name, exportConfig(peer, info.negotiated.peerAs));
+      if (s.asn === undefined) this.speaker.addPeer(this.name, exportConfig(peer, info.negotiated.peerAs, this.nextHops));
       log.info({ families: info.negotiated.families, localAddress: info.localAddress }, 'session established');
       this.speaker.peerUp(this.name, linkInfoFromNegotiated(info.negotiated, info.localAddress), {
         write: (msgs) => this.write(msgs),
@@ -235,12 +243,14 @@ export class PeerFeed {
     if (cur === attrs) return false;
     if (attrs === undefined) this.desired.delete(prefix);
     else this.desired.set(prefix, attrs);
+    this.nextHops.noteRoute(prefix, cur !== undefined, attrs !== undefined);
     if (!this.full) this.changes.set(prefix, attrs);
     return true;
   }
 
   clearRoutes(): void {
     this.desired.clear();
+    this.nextHops.clearRoutes();
     this.changes.clear();
     this.full = true;
   }
@@ -270,6 +280,16 @@ export class PeerFeed {
     }
   }
 
+  /**
+   * This Node's addresses and the BGPPeer's current spec.nextHopIpv4/6 (read on every node-level pass;
+   * not session fields, so no restart): a changed next hop re-announces every route of this peer with
+   * it, or withdraws them when there is none left.
+   */
+  setNodeNextHops(node: NodeNextHops, peer: BgpPeer | undefined): void {
+    const o = peer?.spec ?? this.peer.spec;
+    if (this.nextHops.setNode(node, { nextHopIpv4: o.nextHopIpv4, nextHopIpv6: o.nextHopIpv6 })) this.speaker.addPeer(this.name, exportConfig(this.peer, this.session.negotiated?.peerAs, this.nextHops));
+  }
+
   /** Deliberate stop: Cease 6/`subcode` with an RFC 9003 message (RFC 4486 §4). */
   async stop(subcode: number, message: string): Promise<void> {
     this.speaker.removePeer(this.name);
@@ -282,6 +302,7 @@ export class PeerFeed {
   status(): FeedStatus {
     const rib = this.speaker.status()[0];
     const neg = this.session.negotiated;
+    const details = this.details.snapshot(this.session.state === 'Established');
     return {
       name: this.name,
       address: this.address,
@@ -295,9 +316,10 @@ export class PeerFeed {
       advertised: rib?.advertised ?? { 'ipv4-unicast': 0, 'ipv6-unicast': 0 },
       lastError: this.lastError,
       lastErrorAtMs: this.lastErrorAtMs,
-      details: this.details.snapshot(this.session.state === 'Established'),
+      details,
       bfd: this.bfdLink?.state() ?? null,
       diagnosis: this.diag.value,
+      nextHops: this.nextHops.report(details?.localAddress ?? undefined),
     };
   }
 }
