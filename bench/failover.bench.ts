@@ -54,9 +54,9 @@ async function measure(s: Scenario, idx: number): Promise<number[]> {
       await bird.waitEstablished(l.b.v4!, 30_000);
       await bird.waitForPrefix(VIPS4[0], true, 15_000);
       if (s.bfdMs !== undefined) {
-        await waitFor(async () => (await bird.bfdSessions()).some((b) => b.state === 'Up'), { timeoutMs: 15_000, what: 'BFD Up' });
-        // Let the poll sequence settle on the fast rate before cutting.
-        await new Promise((r) => setTimeout(r, 1500));
+        // Up, and BIRD's detection time down to the configured one: the poll sequence that leaves the
+        // slow pre-Up rate (RFC 5880 §6.8.3: ≥ 1 s) has finished, so the cut measures the fast timers.
+        await waitFor(async () => (await bird.bfdSessions()).some((b) => b.state === 'Up' && b.timeoutMs !== undefined && b.timeoutMs <= s.detectMs), { timeoutMs: 15_000, what: 'BFD Up at the configured timers' });
       }
       const { cutAtMs, restore } = await cutLink(lab.topo, lab.vns, 'to-r');
       try {
@@ -85,7 +85,8 @@ export async function run(): Promise<BenchSection> {
       'hold time set on both sides). For each case the link is black-holed with an nftables drop rule (input and output) ' +
       `inside vipd's namespace, then \`birdc show route\` is polled (15–25 ms per call) until BIRD no longer has vipd's VIP; ` +
       `the time counts from just before \`nft -f\` runs (so it slightly over-states). ${REPEATS} repeats per case, healing ` +
-      'the link and waiting for the session, the route (and BFD Up) between repeats. The BFD cases keep a 9 s hold time, ' +
+      "the link and waiting for the session, the route (and BFD Up with BIRD's detection time at the configured value, " +
+      'i.e. the poll sequence done) between repeats. The BFD cases keep a 9 s hold time, ' +
       'so only BFD can explain a sub-second withdrawal. Detection time expected: multiplier × interval, or the hold time ' +
       '(the last KEEPALIVE arrived up to hold/3 before the cut, so hold-timer medians fall below the hold time).',
     results: markdownTable(['case', 'expected detection (ms)', 'median until BIRD withdrew (ms)', 'samples (ms)', 'median − expected (ms)'], rows),

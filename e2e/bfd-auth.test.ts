@@ -71,6 +71,9 @@ test('keyed SHA1 with a different key: BGP up, BFD never Up; keys absent from th
 });
 
 test('authenticated BFD still detects a cut link: BIRD withdraws the VIP within ~detection time', async () => {
+  // BIRD's detection time at 300 ms: the poll sequence leaving the slow pre-Up rate is done.
+  const r1 = lab.routers.get('r1')!.link.b.v4!;
+  await waitFor(async () => (await birds.get('r1')!.bfdSessions()).some((s) => s.peer === r1 && s.state === 'Up' && s.timeoutMs === 300), { timeoutMs: 15_000, what: 'r1 BFD at 100 ms x 3' });
   const { cutAtMs, restore } = await cutLink(lab.topo, lab.vns, 'to-r1');
   try {
     const ms = await msUntil(cutAtMs, async () => !(await birds.get('r1')!.routes('ipv4')).some((r) => r.prefix === VIPS4[0]), 10_000);

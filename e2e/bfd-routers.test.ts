@@ -62,8 +62,9 @@ test('BFD Up in BIRD (100 ms × 3, IPv4 and IPv6) and FRR bfdd (300 ms × 3), VI
   const lb = lab.routers.get('bird')!.link;
   const lf = lab.routers.get('frr')!.link;
   await Promise.all([bird.waitEstablished(lb.b.v4!, 25_000), bird.waitEstablished(lb.b.v6!, 25_000), frr.waitEstablished(lf.b.v4!, 25_000)]);
-  await waitFor(async () => (await bird.bfdSessions()).some((s) => s.peer === lb.b.v4 && s.state === 'Up'), { timeoutMs: 15_000, what: 'BIRD BFD Up' });
-  await waitFor(async () => (await bird.bfdSessions()).some((s) => s.peer === lb.b.v6 && s.state === 'Up'), { timeoutMs: 15_000, what: 'BIRD BFD Up (IPv6)' });
+  // Up with BIRD's detection time at 300 ms: the poll sequence leaving the slow pre-Up rate is done.
+  await waitFor(async () => (await bird.bfdSessions()).some((s) => s.peer === lb.b.v4 && s.state === 'Up' && s.timeoutMs === 300), { timeoutMs: 15_000, what: 'BIRD BFD Up at 100 ms x 3' });
+  await waitFor(async () => (await bird.bfdSessions()).some((s) => s.peer === lb.b.v6 && s.state === 'Up' && s.timeoutMs === 300), { timeoutMs: 15_000, what: 'BIRD BFD Up (IPv6) at 100 ms x 3' });
   await waitFor(async () => (await frr.bfdSessions()).some((s) => s.peer === lf.b.v4 && s.state === 'Up'), { timeoutMs: 15_000, what: 'FRR BFD Up' });
   await bird.waitForPrefix(VIPS4[0], true, 10_000);
   await frr.waitForPrefix(VIPS4[0], true, 10_000);

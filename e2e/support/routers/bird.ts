@@ -189,9 +189,13 @@ export class BirdRouter extends RouterBase {
     const r = await run('birdc', ['-s', this.ctl, 'show', 'bfd', 'sessions'], { allowFail: true });
     return r.stdout
       .split('\n')
-      .map((l) => /^(\S+:\S*|\d+\.\d+\.\d+\.\d+)\s+(\S+)\s+(Up|Down|Init|AdminDown)\b/.exec(l))
+      // "10.0.1.2   eth0   Up   15:04:35.821    0.100    0.300": Interval and Timeout in seconds.
+      .map((l) => /^(\S+:\S*|\d+\.\d+\.\d+\.\d+)\s+(\S+)\s+(Up|Down|Init|AdminDown)\b(?:.*\s(\d+\.\d+)\s+(\d+\.\d+)\s*$)?/.exec(l))
       .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ peer: canonicalIp(m[1]), interface: m[2], state: m[3] }));
+      .map((m) => ({
+        peer: canonicalIp(m[1]), interface: m[2], state: m[3],
+        ...(m[4] === undefined ? {} : { intervalMs: Math.round(Number(m[4]) * 1000), timeoutMs: Math.round(Number(m[5]) * 1000) }),
+      }));
   }
 
   async peers(): Promise<PeerView[]> {

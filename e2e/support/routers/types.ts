@@ -144,6 +144,9 @@ export interface BfdView {
   /** 'Up' | 'Down' | 'Init' | 'AdminDown' */
   readonly state: string;
   readonly interface?: string;
+  /** BIRD: the transmit interval and the detection time it uses now (ms; the poll sequence moves them). */
+  readonly intervalMs?: number;
+  readonly timeoutMs?: number;
 }
 
 /** What the router last received in a NOTIFICATION (or its shutdown communication). */
