@@ -2,7 +2,8 @@
 // (e2e/support/metrics-fixture.ts) and loads the shipped alert rules: every dashboard query and every
 // alert expression evaluates through /api/v1/query without error, dashboard queries return series,
 // every rule evaluates healthy, and the alerts whose conditions the fixture sets reach `firing` (with
-// `for:` shortened) while the healthy peer raises nothing. Ports 18210 (fixture) and 18211 (Prometheus).
+// `for:` shortened) while the healthy peer raises nothing; the BFD / TCP-MD5 panels name the faulty peer.
+// Ports 18210 (fixture) and 18211 (Prometheus).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,4 +110,20 @@ test("alerts fire for the fixture's faults and only for them", async () => {
   const forUp = alerts.filter((a) => a.labels.peer === '192.0.2.1').map((a) => `${a.labels.alertname}/${a.labels.family ?? ''}`);
   assert.deepEqual(forUp, ['VipdBgpPrefixesPendingTooLong/ipv6-unicast'], 'the Established peer raises only its pending-prefix alert');
   assert.equal(alerts.filter((a) => a.labels.family === 'ipv6' && a.labels.alertname === 'VipdIpamPoolNearlyExhausted').length, 0);
+});
+
+test('the BFD / TCP-MD5 row names the fixture faulty peer: BFD not Up, a Down transition, key mismatch likely', async () => {
+  const byTitle = (title: string): string[] => dashboardQueries().filter((q) => q.source.startsWith(`panel '${title}'`)).map((q) => q.expr);
+  const peers = async (expr: string): Promise<string[]> => ((await prom!.query(expr)).result as PromSample[]).map((s) => `${s.metric.peer}=${s.value[1]}`).sort();
+  const [notUp] = byTitle('BFD sessions not Up');
+  assert.deepEqual(await peers(notUp!), ['192.0.2.2=1'], 'only the peer whose BFD is Down (code 1)');
+  const [md5] = byTitle('TCP-MD5 key mismatch likely');
+  assert.deepEqual(await peers(md5!), ['192.0.2.2=1']);
+  const [timeline] = byTitle('BFD session state');
+  assert.deepEqual(await peers(timeline!), ['192.0.2.1=3', '192.0.2.2=1']);
+  const [downs] = byTitle('BFD Down transitions, process restarts, watchdog trips');
+  assert.deepEqual((await peers(downs!)).map((s) => s.split('=')[0]), ['192.0.2.2'], 'Down transitions only for the faulty peer');
+  const [timeouts] = byTitle('BGP connect timeouts by auth');
+  const t = (await prom!.query(timeouts!)).result as PromSample[];
+  assert.deepEqual(t.map((s) => `${s.metric.peer}/${s.metric.auth}`), ['192.0.2.2/md5']);
 });

@@ -1,11 +1,12 @@
 // A small Node process serving /metrics (and the status API) from the real metric catalogue with every
 // metric given values, for Prometheus to scrape in e2e/prometheus.test.ts until the daemon exists.
-// Peer 192.0.2.1 is Established and busy; peer 192.0.2.2 is down after a Cease; the pool is 95 % used;
+// Peer 192.0.2.1 is Established and busy with BFD Up; peer 192.0.2.2 is down after a Cease, its BFD
+// session went Down and its TCP-MD5 connects time out (key mismatch likely); the pool is 95 % used;
 // one BGPPeer is invalid; the endpointslices watch is disconnected. Counters and histograms keep moving
 // (every 200 ms) so rate() has data. Usage: node metrics-fixture.ts PORT. Prints "listening" when up;
 // exits when stdin closes (the parent died) or after a bounded lifetime.
 
-import { Registry, buildServer, createBgpMetricsAdapter, createCatalogue } from '@vipd/metrics';
+import { Registry, buildServer, createBgpMetricsAdapter, createCatalogue, createSecurityRecorder } from '@vipd/metrics';
 import { fakeReadiness, fakeStatus } from '../../packages/metrics/test/support/fake-status.ts';
 
 const MAX_LIFETIME_MS = 10 * 60_000;
@@ -35,6 +36,7 @@ const catalogue = createCatalogue(registry, {
 });
 const bgp = createBgpMetricsAdapter(catalogue.bgp);
 const c = catalogue.control;
+const sec = createSecurityRecorder(catalogue.security);
 
 bgp.sessionState(UP, 'Established');
 bgp.sessionEstablished(UP);
@@ -53,6 +55,15 @@ c.setWatchConnected('endpointslices', false);
 c.watchRestarted('endpointslices');
 c.apiError('endpointslices', 'watch');
 c.healthCheckTransition('apiserver', 'up');
+sec.bfdTransition(UP, 'Init');
+sec.bfdTransition(UP, 'Up');
+sec.bfdState(UP, 'Up');
+sec.bfdTransition(DOWN, 'Up');
+sec.bfdTransition(DOWN, 'Down');
+sec.bfdState(DOWN, 'Down');
+sec.diagnosis(UP, null);
+sec.connectTimeout(DOWN, true);
+sec.diagnosis(DOWN, 'md5-key-mismatch-likely');
 
 let tick = 0;
 const ticker = setInterval(() => {
@@ -67,6 +78,7 @@ const ticker = setInterval(() => {
   c.observeReconcile(0.0008 + (tick % 4) * 0.0005, tick % 20 === 0);
   c.healthCheckResult('apiserver', 'apiserver', 'up', 0.003);
   if (tick % 10 === 0) bgp.sessionEstablished(DOWN);
+  if (tick % 25 === 0) sec.connectTimeout(DOWN, true);
 }, 200);
 
 const app = buildServer({ registry, status: fakeStatus(), readiness: fakeReadiness() });

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { createCatalogue, exportedSeries } from '../src/catalogue.ts';
 import { checkExpression, promqlRefs } from './support/promql-refs.ts';
-import { ALERTS_PATH, alertNames, alertQueries, dashboardQueries, shippedQueries, substituteGrafanaVariables } from './support/queries.ts';
+import { ALERTS_PATH, DASHBOARD_PATH, alertNames, alertQueries, dashboardQueries, shippedQueries, substituteGrafanaVariables } from './support/queries.ts';
+import { BFD_STATE_CODES } from '../src/catalogue-security.ts';
 
 function catalogueSeries(): Map<string, Set<string>> {
   const registry = new Registry();
@@ -106,4 +107,53 @@ test('the dashboard has the panels issue 6 asks for', () => {
   assert.equal(dash.uid, 'vipd-overview');
   const ids = dash.panels.map((p) => (p as unknown as { id: number }).id);
   assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
+});
+
+test('the Failure detection and session security row: BFD state text from the catalogue codes, events, TCP-MD5', () => {
+  interface Mapping { type: string; options: Record<string, { text: string }> }
+  interface P {
+    id: number; type: string; title: string; description?: string; gridPos: { x: number; y: number; w: number; h: number };
+    targets?: { expr: string }[];
+    fieldConfig?: { defaults?: { mappings?: Mapping[] }; overrides?: { properties: { id: string; value: unknown }[] }[] };
+  }
+  const dash = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as { panels: P[] };
+  const rowAt = dash.panels.findIndex((p) => p.type === 'row' && p.title === 'Failure detection and session security');
+  assert.ok(rowAt >= 0, 'the row exists');
+  const nextRow = dash.panels.findIndex((p, i) => i > rowAt && p.type === 'row');
+  const row = dash.panels.slice(rowAt + 1, nextRow < 0 ? undefined : nextRow);
+  assert.ok(row.length >= 3 && row.length <= 5, `${row.length} panels`);
+  for (const p of row) assert.ok((p.description ?? '').length > 20, `${p.title} has a description`);
+  const exprs = (p: P): string => (p.targets ?? []).map((t) => t.expr).join('\n');
+  const uses = (metric: string): P[] => row.filter((p) => exprs(p).includes(metric));
+  for (const m of ['vipd_bfd_session_state', 'vipd_bfd_transitions_total', 'vipd_bfd_process_restarts_total', 'vipd_bfd_watchdog_trips_total', 'vipd_bgp_connect_timeouts_total', 'vipd_bgp_md5_mismatch_suspected']) {
+    assert.ok(uses(m).length > 0, `a panel uses ${m}`);
+  }
+  assert.ok(uses('vipd_bfd_transitions_total').some((p) => exprs(p).includes('to="Down"')), 'Down transitions');
+  assert.ok(uses('vipd_bgp_connect_timeouts_total').some((p) => /by \([^)]*\bauth\b/.test(exprs(p))), 'connect timeouts by auth');
+  // Every panel showing the BFD state maps each RFC 5880 code the catalogue exports to its name.
+  const want = Object.fromEntries(Object.entries(BFD_STATE_CODES).map(([name, code]) => [String(code), name]));
+  const statePanels = uses('vipd_bfd_session_state');
+  assert.ok(statePanels.length >= 2, 'timeline and not-Up table');
+  for (const p of statePanels) {
+    const all = [...(p.fieldConfig?.defaults?.mappings ?? []), ...(p.fieldConfig?.overrides ?? []).flatMap((o) => o.properties.filter((x) => x.id === 'mappings').flatMap((x) => x.value as Mapping[]))];
+    const got = Object.fromEntries(all.flatMap((m) => Object.entries(m.options).map(([k, v]) => [k, v.text])));
+    assert.deepEqual(got, want, p.title);
+  }
+  assert.ok(statePanels.some((p) => /!= 3\b/.test(exprs(p))), 'a panel lists only sessions not Up');
+});
+
+test('dashboard panels do not overlap and rows span the full width', () => {
+  interface P { id: number; type: string; gridPos: { x: number; y: number; w: number; h: number } }
+  const dash = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as { panels: P[] };
+  const overlaps: string[] = [];
+  for (const [i, a] of dash.panels.entries()) {
+    const g = a.gridPos;
+    assert.ok(g.x >= 0 && g.w > 0 && g.x + g.w <= 24 && g.h > 0, `panel ${a.id} fits the 24-column grid`);
+    if (a.type === 'row') assert.deepEqual([g.x, g.w, g.h], [0, 24, 1], `row ${a.id}`);
+    for (const b of dash.panels.slice(i + 1)) {
+      const h = b.gridPos;
+      if (g.x < h.x + h.w && h.x < g.x + g.w && g.y < h.y + h.h && h.y < g.y + g.h) overlaps.push(`${a.id}/${b.id}`);
+    }
+  }
+  assert.deepEqual(overlaps, []);
 });
