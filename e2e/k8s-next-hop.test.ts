@@ -1,6 +1,7 @@
 // Kubernetes mode against a real BIRD 2: the other address family's next hop. One node namespace
 // (vnh-n1) peers with BIRD (vnh-r) over ONE IPv4 session (protocol sess4, families ipv4 + ipv6) and
-// one IPv6 session (sess6, families ipv4 + ipv6); a dual-stack LoadBalancer Service. Asserted on
+// one IPv6 session (sess6, families ipv4 + ipv6); a dual-stack LoadBalancer Service (setup shared with
+// k8s-next-hop-frr: e2e/support/k8s-next-hop-lab.ts). Asserted on
 // BIRD's own table (`birdc show route all`, master4 / master6: BIRD imports a BGP route only when its
 // next hop resolves, here as a directly connected neighbour on the veth, which carries both families):
 //  - the /128 over the IPv4 session (MP_REACH_NLRI, RFC 4760 §3) has next hop = the Node's IPv6
@@ -12,18 +13,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BirdRouter } from './support/routers/bird.ts';
-import { run, waitFor } from './support/exec.ts';
-import { DS, K8sLab, V } from './support/k8s-lab.ts';
+import { waitFor } from './support/exec.ts';
+import { NODE6_B, ROUTER_AS, VIP4, VIP6, createNextHopLab, nextHopNeighbors, sessionNextHops as stateOf, setNodeAddresses as setAddresses,
+  startNextHopCluster, type NextHopLab, type NextHopState } from './support/k8s-next-hop-lab.ts';
 
 const isRoot = process.getuid?.() === 0;
-const ROUTER_AS = 65000;
-const NODE_AS = 65100;
-const VIP4 = '198.51.100.7/32';
-const VIP6 = '2001:db8:77::7/128';
-/** A second IPv6 address of the node on its link, for the "Node address changed" step. */
-const NODE6_B = 'fd00:89:1::10';
 
-let lab: K8sLab<'n1'>;
+let lab: NextHopLab;
 let bird: BirdRouter;
 const opts = { skip: isRoot ? false : 'needs root for network namespaces', timeout: 120_000 };
 
@@ -41,16 +37,8 @@ async function expectNextHops(prefix: string, want: Record<string, string>, what
     });
 }
 
-function setNodeAddresses(addresses: { type: string; address: string }[]): void {
-  const cur = lab.api.get('v1', 'nodes', 'n1') as Record<string, any>;
-  lab.api.objects.update(lab.api.resource('v1', 'nodes'), '', 'n1', { ...cur, status: { ...cur.status, addresses } } as never, 'status');
-}
-
-type NextHopState = { family: string; address?: string; source?: string; problem?: string; withheld?: number };
-function sessionNextHops(peer: string): NextHopState[] | undefined {
-  const st = lab.api.get(V, 'bgpsessionstates', 'n1') as { status?: { peers?: { name: string; nextHops?: NextHopState[] }[] } } | undefined;
-  return st?.status?.peers?.find((p) => p.name === peer)?.nextHops;
-}
+const setNodeAddresses = (addresses: { type: string; address: string }[]): void => setAddresses(lab, addresses);
+const sessionNextHops = (peer: string): NextHopState[] | undefined => stateOf(lab, peer);
 
 async function establishedSince(): Promise<string> {
   return (await bird.peers()).map((p) => `${p.name}:${p.state}:${p.uptime}`).sort().join(' ');
@@ -58,35 +46,10 @@ async function establishedSince(): Promise<string> {
 
 before(async () => {
   if (!isRoot) return;
-  lab = await K8sLab.create({ prefix: 'vnh-', apiPort: 18983, nodes: ['n1'], v4Base: '10.89', v6: { n1: 'fd00:89:1::/64' }, routerAs: ROUTER_AS, nodeAs: NODE_AS });
-  const l = lab.link('n1');
-  await run('ip', ['-n', lab.topo.nsName('n1'), 'addr', 'add', `${NODE6_B}/64`, 'dev', 'eth0', 'nodad']);
-  bird = new BirdRouter(lab.topo, { ns: lab.routerNs, routerId: '10.89.0.1', localAs: ROUTER_AS, neighbors: [
-    { address: l.node4, remoteAs: NODE_AS, families: ['ipv4', 'ipv6'], passive: true, holdTimeSec: 6, name: 'sess4' },
-    { address: l.node6!, remoteAs: NODE_AS, families: ['ipv4', 'ipv6'], passive: true, holdTimeSec: 6, name: 'sess6' },
-  ] });
+  lab = await createNextHopLab('vnh-', 18983);
+  bird = new BirdRouter(lab.topo, { ns: lab.routerNs, routerId: '10.89.0.1', localAs: ROUTER_AS, neighbors: nextHopNeighbors(lab) });
   await bird.start();
-  lab.seedCluster();
-  setNodeAddresses([{ type: 'InternalIP', address: l.node4 }, { type: 'InternalIP', address: l.node6! }]);
-  // sourceAddress: the node's link has two IPv6 addresses, and BIRD knows the session by the first.
-  const peer = (address: string, sourceAddress: string) => ({ address, sourceAddress, asn: ROUTER_AS, localAsn: NODE_AS, holdTimeSec: 6, keepaliveSec: 2, connectRetrySec: 1,
-    families: ['ipv4-unicast', 'ipv6-unicast'], nodeSelector: { matchLabels: { 'kubernetes.io/hostname': 'n1' } } });
-  lab.updateSpec('bgppeers', 'tor-n1', peer(l.router4, l.node4));
-  lab.api.create(V, 'bgppeers', { metadata: { name: 'tor-n1-v6' }, spec: peer(l.router6!, l.node6!) });
-  const created = lab.api.create('v1', 'services', {
-    metadata: { name: 'web', namespace: 'default' },
-    spec: { type: 'LoadBalancer', loadBalancerClass: 'vipd.io/bgp', externalTrafficPolicy: 'Cluster', ipFamilyPolicy: 'RequireDualStack',
-      ipFamilies: ['IPv4', 'IPv6'], ports: [{ port: 80, protocol: 'TCP' }] },
-  }, 'default');
-  lab.api.objects.update(lab.api.resource('v1', 'services'), 'default', 'web',
-    { ...created, status: { loadBalancer: { ingress: [{ ip: VIP4.slice(0, -3) }, { ip: VIP6.slice(0, -4) }] } } } as never, 'status');
-  for (const [fam, ip] of [['IPv4', '10.244.1.10'], ['IPv6', 'fd00:244::10']] as const) {
-    lab.api.create(DS, 'endpointslices', {
-      metadata: { name: `web-${fam.toLowerCase()}`, namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } },
-      addressType: fam, endpoints: [{ addresses: [ip], nodeName: 'n1', conditions: { ready: true } }], ports: [{ port: 8080, protocol: 'TCP' }],
-    }, 'default');
-  }
-  lab.startDaemons();
+  startNextHopCluster(lab);
 });
 
 after(async () => {
