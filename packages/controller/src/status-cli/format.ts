@@ -1,8 +1,10 @@
 // Plain-text rendering for `vipd status|peers|routes`, in the spirit of `birdc show protocols` and
 // `gobgp neighbor`: one row per peer or route, aligned columns, "-" for nothing. Values that came from
 // a peer (a shutdown message) are stripped of control characters so they cannot drive the terminal.
+// Kubernetes mode adds per-family next hops (PeerStatus.nextHops, daemon/peer-next-hops.ts): a column
+// and, for a family without a next hop, a line saying why and how many VIPs are withheld.
 
-import type { PeerView, RouteStatus, StatusResponse } from '@vipd/metrics';
+import type { PeerNextHopStatus, PeerView, RouteStatus, StatusResponse } from '@vipd/metrics';
 
 /** Replaces C0/C1 control characters (terminal escapes) by spaces and collapses runs of whitespace. */
 export function printable(value: string): string {
@@ -50,8 +52,25 @@ function lastError(p: PeerView): string {
   return `${e.direction} ${e.name} (${e.code}/${e.subcode})${msg}`;
 }
 
+const vips = (n: number): string => `${n} VIP${n === 1 ? '' : 's'}`;
+
+/** One family's next hop for the table: "ipv6 2001:db8::11 (node)", "ipv6 WITHHELD (3 VIPs)", "ipv6 none". */
+function nextHopCell(n: PeerNextHopStatus): string {
+  const fam = familyShort(n.family);
+  if (n.problem === null) return `${fam} ${dash(n.address)}${n.source === null ? '' : ` (${n.source})`}`;
+  return n.withheld > 0 ? `${fam} WITHHELD (${vips(n.withheld)})` : `${fam} none`;
+}
+
+/** " 192.0.2.1 ipv6-unicast: 3 VIPs withheld: <why>" for every family without a next hop (indented as tables are). */
+function nextHopProblems(peers: readonly PeerView[], withAddress: boolean): string[] {
+  return peers.flatMap((p) => (p.nextHops ?? []).filter((n) => n.problem !== null).map((n) =>
+    ` ${withAddress ? `${p.address} ` : ''}${n.family}: ${vips(n.withheld)} withheld: ${printable(n.problem ?? '').trim()}`));
+}
+
 export function renderPeers(peers: readonly PeerView[]): string {
   if (peers.length === 0) return 'no BGP peers configured';
+  // Next hops per family exist in Kubernetes mode only; standalone output keeps its columns.
+  const hasNextHops = peers.some((p) => p.nextHops !== undefined);
   const rows = peers.map((p) => [
     p.address,
     dash(p.peerAsn),
@@ -61,9 +80,13 @@ export function renderPeers(peers: readonly PeerView[]): string {
     String(sum(p, 'pending')),
     String(sum(p, 'received')),
     p.families.length === 0 ? '-' : p.families.map(familyShort).join(','),
+    ...(hasNextHops ? [p.nextHops === undefined || p.nextHops.length === 0 ? '-' : p.nextHops.map(nextHopCell).join(', ')] : []),
     lastError(p),
   ]);
-  return renderTable(['Peer', 'AS', 'State', 'Up/Down', 'Adv', 'Pend', 'Rcvd', 'Families', 'Last error'], rows);
+  const head = ['Peer', 'AS', 'State', 'Up/Down', 'Adv', 'Pend', 'Rcvd', 'Families', ...(hasNextHops ? ['Next hops'] : []), 'Last error'];
+  const problems = nextHopProblems(peers, true);
+  const table = renderTable(head, rows);
+  return problems.length === 0 ? table : `${table}\nNo next hop:\n${problems.join('\n')}`;
 }
 
 /** The `gobgp neighbor <address>` style detail of one peer. */
@@ -84,13 +107,20 @@ export function renderPeerDetail(p: PeerView): string {
     ['Last error', lastError(p)],
   ];
   const width = Math.max(...lines.map(([k]) => k.length));
-  const head = lines.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${printable(v)}`).join('\n');
-  if (p.prefixes.length === 0) return head;
-  const table = renderTable(
-    ['  Family', 'Advertised', 'Pending', 'Received'],
-    p.prefixes.map((f) => [`  ${f.family}`, String(f.advertised), String(f.pending), String(f.received)]),
-  );
-  return `${head}\nPrefixes:\n${table}`;
+  const parts = [lines.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${printable(v)}`).join('\n')];
+  if (p.prefixes.length > 0) {
+    parts.push(`Prefixes:\n${renderTable(
+      ['  Family', 'Advertised', 'Pending', 'Received'],
+      p.prefixes.map((f) => [`  ${f.family}`, String(f.advertised), String(f.pending), String(f.received)]),
+    )}`);
+  }
+  if (p.nextHops !== undefined && p.nextHops.length > 0) {
+    parts.push(`Next hops:\n${renderTable(
+      ['  Family', 'Next hop', 'Source', 'Withheld'],
+      p.nextHops.map((n) => [`  ${n.family}`, n.problem === null ? dash(n.address) : 'none', dash(n.source), String(n.withheld)]),
+    )}`, ...nextHopProblems([p], false));
+  }
+  return parts.join('\n');
 }
 
 export function renderRoutes(routes: readonly RouteStatus[]): string {

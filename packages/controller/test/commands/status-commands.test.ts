@@ -1,5 +1,6 @@
 // `vipd status|peers|routes` end to end: the real `vipd` binary in a child process queries a real
-// fastify status server on loopback (port 18202) backed by the fake StatusProvider of the metrics tests.
+// fastify status server on loopback (port 18202) backed by the fake StatusProvider of the metrics tests,
+// its peers given Kubernetes-mode next hops (one family withheld) here.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Registry, buildServer, createCatalogue } from '@vipd/metrics';
+import { Registry, buildServer, createCatalogue, type PeerNextHopStatus } from '@vipd/metrics';
 import { NOW_MS, PEERS, fakeReadiness, fakeStatus } from '../../../metrics/test/support/fake-status.ts';
 
 const PORT = 18202;
@@ -32,6 +33,18 @@ function vipd(args: string[], env: Record<string, string> = {}): Promise<Run> {
   });
 }
 
+/** Per fake peer: the IPv4 session's own family and the Node's IPv6; the IPv6 session lacks IPv4. */
+const NEXT_HOPS: readonly (readonly PeerNextHopStatus[])[] = [
+  [
+    { family: 'ipv4-unicast', address: '192.0.2.11', source: 'session', problem: null, withheld: 0 },
+    { family: 'ipv6-unicast', address: '2001:db8::11', source: 'node', problem: null, withheld: 0 },
+  ],
+  [
+    { family: 'ipv4-unicast', address: null, source: null, problem: 'no IPv4 next hop over this IPv6 session: Node worker-1 has no usable IPv4 address', withheld: 2 },
+    { family: 'ipv6-unicast', address: null, source: 'session', problem: null, withheld: 0 },
+  ],
+];
+
 let app: ReturnType<typeof buildServer>;
 const status = fakeStatus();
 let failRoutes = false;
@@ -40,7 +53,7 @@ before(async () => {
   const registry = new Registry();
   createCatalogue(registry);
   const peersWithEscape = PEERS.map((p, i) => (i === 1 ? { ...p, lastError: { ...p.lastError!, message: 'bye\u001b[31mred\u0007' } } : p));
-  status.peersData = peersWithEscape;
+  status.peersData = peersWithEscape.map((p, i) => ({ ...p, nextHops: NEXT_HOPS[i]! }));
   app = buildServer({
     registry,
     status: {
@@ -60,33 +73,46 @@ after(async () => {
   await app?.close();
 });
 
-test('vipd peers prints one aligned row per peer', async () => {
+test('vipd peers prints one aligned row per peer, with next hops per family and why one is missing', async () => {
   const r = await vipd(['peers', '--url', URL_]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
-  assert.equal(lines.length, 3);
-  assert.match(lines[0], /^Peer\s+AS\s+State\s+Up\/Down\s+Adv\s+Pend\s+Rcvd\s+Families\s+Last error$/);
-  assert.match(lines[1], /^192\.0\.2\.1\s+65000\s+Established\s+1d01h01m\s+3\s+1\s+3\s+ipv4,ipv6\s+-$/);
-  assert.match(lines[2], /^2001:db8::1\s+65001\s+Active\s+42s\s+0\s+0\s+0\s+-\s+received Cease \/ Administrative Shutdown \(6\/2\) "bye \[31mred"$/);
+  assert.equal(lines.length, 5);
+  assert.match(lines[0], /^Peer\s+AS\s+State\s+Up\/Down\s+Adv\s+Pend\s+Rcvd\s+Families\s+Next hops\s+Last error$/);
+  assert.match(lines[1], /^192\.0\.2\.1\s+65000\s+Established\s+1d01h01m\s+3\s+1\s+3\s+ipv4,ipv6\s+ipv4 192\.0\.2\.11 \(session\), ipv6 2001:db8::11 \(node\)\s+-$/);
+  assert.match(lines[2], /^2001:db8::1\s+65001\s+Active\s+42s\s+0\s+0\s+0\s+-\s+ipv4 WITHHELD \(2 VIPs\), ipv6 - \(session\)\s+received Cease \/ Administrative Shutdown \(6\/2\) "bye \[31mred"$/);
+  assert.equal(lines[3], 'No next hop:');
+  assert.equal(lines[4], ` 2001:db8::1 ipv4-unicast: 2 VIPs withheld: ${NEXT_HOPS[1]![0]!.problem}`);
   assert.equal(lines[0].indexOf('State'), lines[1].indexOf('Established'), 'columns align');
+  assert.equal(lines[0].indexOf('Last error'), lines[2].indexOf('received'), 'columns align after the next hops');
   assert.doesNotMatch(r.stdout, /\u001b|\u0007/, 'control characters from the peer are stripped');
 });
 
-test('vipd peers --json prints the API response', async () => {
+test('vipd peers --json prints the API response, next hops as the API has them', async () => {
   const r = await vipd(['peers', '--json', '--url', URL_]);
   assert.equal(r.code, 0, r.stderr);
   const api = (await app.inject({ url: '/api/v1/peers' })).json();
   assert.deepEqual(JSON.parse(r.stdout), api);
+  assert.deepEqual(JSON.parse(r.stdout).peers.map((p: { nextHops: unknown }) => p.nextHops), NEXT_HOPS);
 });
 
-test('vipd peers ADDRESS prints the detail; an unknown address is a usage error', async () => {
-  const r = await vipd(['peers', '192.0.2.1', '--url', URL_]);
+test('vipd peers ADDRESS prints the detail with next hops; an unknown address is a usage error', async () => {
+  const [r, v6, missing] = await Promise.all([
+    vipd(['peers', '192.0.2.1', '--url', URL_]),
+    vipd(['peers', '2001:db8::1', '--url', URL_]),
+    vipd(['peers', '192.0.2.99', '--url', URL_]),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^BGP neighbor:\s+192\.0\.2\.1 port 179 \(tor-a\)$/m);
   assert.match(r.stdout, /^Capabilities:\s+multiprotocol, route-refresh, 4-octet-as, graceful-restart$/m);
   assert.match(r.stdout, /^Hold time \/ keepalive:\s+90s \/ 30s$/m);
   assert.match(r.stdout, /^\s+ipv6-unicast\s+1\s+1\s+3$/m);
-  const missing = await vipd(['peers', '192.0.2.99', '--url', URL_]);
+  assert.match(r.stdout, /^Next hops:\n\s+Family\s+Next hop\s+Source\s+Withheld\n\s+ipv4-unicast\s+192\.0\.2\.11\s+session\s+0\n\s+ipv6-unicast\s+2001:db8::11\s+node\s+0$/m);
+  assert.doesNotMatch(r.stdout, /withheld:/, 'no problem line when every family has a next hop');
+  assert.equal(v6.code, 0, v6.stderr);
+  assert.match(v6.stdout, /^\s+ipv4-unicast\s+none\s+-\s+2$/m);
+  assert.match(v6.stdout, /^\s+ipv6-unicast\s+-\s+session\s+0$/m);
+  assert.ok(v6.stdout.trimEnd().endsWith(`\n ipv4-unicast: 2 VIPs withheld: ${NEXT_HOPS[1]![0]!.problem}`), v6.stdout);
   assert.equal(missing.code, 2);
 });
 

@@ -2,7 +2,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, printable, renderTable } from '../../src/status-cli/format.ts';
+import type { PeerView } from '@vipd/metrics';
+import { formatDuration, printable, renderPeerDetail, renderPeers, renderTable } from '../../src/status-cli/format.ts';
+import { PEERS } from '../../../metrics/test/support/fake-status.ts';
 import { parseCommonArgs, StatusClientError, DEFAULT_STATUS_URL } from '../../src/status-cli/client.ts';
 
 test('durations use the two most significant units', () => {
@@ -38,4 +40,24 @@ test('common options: defaults, env, validation', () => {
   for (const bad of [['--timeout', 'x'], ['--url', 'nope'], ['--url', 'file:///etc/passwd'], ['--what']]) {
     assert.throws(() => parseCommonArgs(bad, {}), (e: unknown) => e instanceof StatusClientError && e.code === 'usage', bad.join(' '));
   }
+});
+
+test('next hops: no column without them (standalone mode); a problem line per family without one', () => {
+  const views: PeerView[] = PEERS.map((p) => ({ ...p, stateForSec: 42, uptimeSec: null }));
+  const standalone = renderPeers(views);
+  assert.doesNotMatch(standalone, /Next hops|withheld/);
+  assert.equal(standalone.split('\n').length, 3);
+  const withProblem: PeerView = { ...views[0]!, nextHops: [
+    { family: 'ipv4-unicast', address: '192.0.2.11', source: 'session', problem: null, withheld: 0 },
+    { family: 'ipv6-unicast', address: null, source: null, problem: 'why\u001b[2J', withheld: 1 },
+  ] };
+  const k8s = renderPeers([withProblem, views[1]!]).split('\n');
+  assert.match(k8s[0]!, /\sNext hops\s/);
+  assert.match(k8s[1]!, /\sipv4 192\.0\.2\.11 \(session\), ipv6 WITHHELD \(1 VIP\)\s/);
+  assert.match(k8s[2]!, /\s+-\s+received /, 'a peer without next hops shows "-"');
+  assert.deepEqual(k8s.slice(3), ['No next hop:', ' 192.0.2.1 ipv6-unicast: 1 VIP withheld: why [2J']);
+  const none: PeerView = { ...withProblem, nextHops: [{ family: 'ipv6-unicast', address: null, source: null, problem: 'why', withheld: 0 }] };
+  assert.match(renderPeers([none]), /\sipv6 none\s/);
+  assert.match(renderPeerDetail(none), /^ ipv6-unicast\s+none\s+-\s+0\n ipv6-unicast: 0 VIPs withheld: why$/m);
+  assert.doesNotMatch(renderPeerDetail(views[0]!), /Next hops/);
 });
