@@ -17,6 +17,8 @@
 //    connectionsEstablished per neighbour unchanged);
 //  - IPv6 removed from the Node: the /128 is withdrawn from sess4 in FRR's table (kept on sess6 with the
 //    session's address), no session reset, and BGPSessionState reports the withheld family;
+// `vipd peers`, run in the node namespace against the daemon's status API (127.0.0.1:19471 inside
+// vnf-n1), shows the same next hops and, once IPv6 is gone, the withheld family.
 //  - IPv4 removed: the /32 leaves sess6. This one does reset both sessions: the BGP Identifier is the
 //    Node's IPv4 InternalIP (routerIdOf), so FRR sees a new remoteRouterId.
 
@@ -25,11 +27,14 @@ import { after, before, test } from 'node:test';
 import { FrrRouter } from './support/routers/frr.ts';
 import { waitFor } from './support/exec.ts';
 import { canonicalIp } from './support/addr.ts';
+import { VIPD_CLI } from './support/vipd-process.ts';
 import { NODE6_B, ROUTER_AS, VIP4, VIP6, createNextHopLab, nextHopNeighbors, sessionNextHops, setNodeAddresses,
   startNextHopCluster, type NextHopLab } from './support/k8s-next-hop-lab.ts';
 
 const isRoot = process.getuid?.() === 0;
 const API_PORT = 19470;
+/** The daemon's status API, on the loopback of the node namespace. */
+const STATUS_PORT = 19471;
 
 let lab: NextHopLab;
 let frr: FrrRouter;
@@ -85,12 +90,23 @@ async function sessionCounts(): Promise<string> {
   return Object.entries(j).map(([a, n]) => `${a}:${n.bgpState}#${n.connectionsEstablished}`).sort().join(' ');
 }
 
+/** `vipd peers` (human output) run in the node namespace against the daemon. */
+async function vipdPeers(): Promise<string> {
+  const r = await lab.topo.execIn(lab.topo.nsName('n1'), process.execPath, [VIPD_CLI, 'peers', '--url', `http://127.0.0.1:${STATUS_PORT}`]);
+  return r.stdout;
+}
+
+/** The `vipd peers` row of the IPv4 session (FRR's side of the link is 10.89.1.1). */
+async function cliRow(): Promise<string> {
+  return (await vipdPeers()).split('\n').find((line) => line.startsWith(`${lab.link('n1').router4} `)) ?? '';
+}
+
 before(async () => {
   if (!isRoot) return;
   lab = await createNextHopLab('vnf-', API_PORT);
   frr = new FrrRouter(lab.topo, { ns: lab.routerNs, routerId: '10.89.0.1', localAs: ROUTER_AS, neighbors: nextHopNeighbors(lab) });
   await frr.start();
-  startNextHopCluster(lab);
+  startNextHopCluster(lab, [`--metrics-address=127.0.0.1:${STATUS_PORT}`]);
 });
 
 after(async () => {
@@ -112,6 +128,9 @@ test('Kubernetes mode against FRR: the other family\'s next hop is the Node\'s a
       { family: 'ipv4-unicast', address: l().node4, source: 'session' },
       { family: 'ipv6-unicast', address: l().node6, source: 'node' },
     ]);
+    const row = await waitFor(async () => ((await cliRow()).includes(`ipv6 ${l().node6} (node)`) ? cliRow() : undefined),
+      { timeoutMs: 10_000, intervalMs: 100, what: 'vipd peers: the Node IPv6 address as next hop' });
+    assert.ok(row.includes(`ipv4 ${l().node4} (session)`), row);
     sessions = await sessionCounts();
     assert.equal(sessions.match(/:Established#\d+/g)?.length, 2, sessions);
   });
@@ -131,6 +150,9 @@ test('Kubernetes mode against FRR: the other family\'s next hop is the Node\'s a
     const v6 = sessionNextHops(lab, 'tor-n1')![1]!;
     assert.equal(v6.address, undefined);
     assert.ok((v6.problem ?? '').length > 0, 'the status says why');
+    await waitFor(async () => (await cliRow()).includes('ipv6 WITHHELD (1 VIP)'), { timeoutMs: 10_000, intervalMs: 100, what: 'vipd peers: IPv6 withheld' });
+    const text = await vipdPeers();
+    assert.match(text, new RegExp(`^No next hop:\\n ${l().router4.replaceAll('.', '\\.')} ipv6-unicast: 1 VIP withheld: \\S`, 'm'), text);
     assert.equal(await sessionCounts(), sessions, 'withdrawn by UPDATE, not by a session reset');
   });
 

@@ -57,9 +57,9 @@ export function sessionNextHops(lab: NextHopLab, peer: string): NextHopState[] |
 /**
  * Cluster objects (seedCluster, Node n1 with both InternalIPs, BGPPeers tor-n1 over IPv4 and tor-n1-v6
  * over IPv6, the dual-stack Service `web` with VIP4 + VIP6 and one ready endpoint per family on n1) and
- * the daemon. The router must already run.
+ * the daemon (`daemonArgs`: extra `vipd daemon` flags, e.g. --metrics-address). The router must already run.
  */
-export function startNextHopCluster(lab: NextHopLab): void {
+export function startNextHopCluster(lab: NextHopLab, daemonArgs: readonly string[] = []): void {
   const l = lab.link('n1');
   lab.seedCluster();
   setNodeAddresses(lab, [{ type: 'InternalIP', address: l.node4 }, { type: 'InternalIP', address: l.node6! }]);
@@ -81,5 +81,5 @@ export function startNextHopCluster(lab: NextHopLab): void {
       addressType: fam, endpoints: [{ addresses: [ip], nodeName: 'n1', conditions: { ready: true } }], ports: [{ port: 8080, protocol: 'TCP' }],
     }, 'default');
   }
-  lab.startDaemons();
+  lab.startDaemons(() => daemonArgs);
 }
