@@ -319,7 +319,7 @@ export class PeerFeed {
       details,
       bfd: this.bfdLink?.state() ?? null,
       diagnosis: this.diag.value,
-      nextHops: this.nextHops.report(details?.localAddress ?? undefined),
+      nextHops: this.nextHops.report(details?.localAddress ?? undefined, this.missingFamilies()),
     };
   }
 }

@@ -130,10 +130,17 @@ export class PeerNextHops {
     this.desired.ipv6 = 0;
   }
 
-  /** Per configured family: the next hop, its source, or why there is none. */
-  report(localAddress: string | undefined): PeerNextHop[] {
+  /**
+   * Per configured family: the next hop, its source, or why there is none. `notNegotiated`: configured
+   * families the Established session did not negotiate — nothing of those is sent, whatever the next hop.
+   */
+  report(localAddress: string | undefined, notNegotiated: readonly FamilyName[] = []): PeerNextHop[] {
     return this.o.peer.spec.families.map((fam) => {
       const f = IP_FAMILY[fam];
+      if (notNegotiated.includes(fam)) {
+        const problem = `${fam} was not negotiated: the peer's OPEN did not offer it (RFC 4760 Multiprotocol Extensions), so its VIPs cannot be sent over this session`;
+        return { family: fam, address: null, source: null, problem, withheld: this.desired[f] };
+      }
       const override = this.override(f);
       if (override !== undefined) return { family: fam, address: override, source: 'bgppeer', problem: null, withheld: 0 };
       if (f === this.sessionFamily) {

@@ -92,6 +92,18 @@ describe('PeerNextHops', () => {
     ]);
   });
 
+  it('a configured family the session did not negotiate is reported withheld with the reason, not with a next hop', () => {
+    const nh = new PeerNextHops({ peer: peer('192.0.2.1'), log: captureLog() });
+    nh.setNode(nodeNextHopsOf('n1', DUAL));
+    nh.noteRoute('2001:db8:5::1/128', false, true);
+    const [v4, v6] = nh.report('192.0.2.10', ['ipv6-unicast']);
+    assert.equal(v4!.address, '192.0.2.10');
+    assert.equal(v6!.address, null);
+    assert.equal(v6!.source, null);
+    assert.equal(v6!.withheld, 1);
+    assert.match(v6!.problem ?? '', /not negotiated/);
+  });
+
   it('IPv6 session: IPv4 VIPs get the Node IPv4 address in the classic NEXT_HOP', () => {
     const nh = new PeerNextHops({ peer: peer('2001:db8::1'), log: captureLog() });
     nh.setNode(nodeNextHopsOf('n1', DUAL));
