@@ -7,6 +7,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { BirdRouter } from './support/routers/bird.ts';
 import { FrrRouter } from './support/routers/frr.ts';
 import { waitFor } from './support/exec.ts';
@@ -79,6 +80,13 @@ test('BFD Up in BIRD (100 ms × 3, IPv4 and IPv6) and FRR bfdd (300 ms × 3), VI
   const status = JSON.parse((await lab.topo.execIn(lab.vns, 'curl', ['-sf', 'http://127.0.0.1:9180/api/v1/peers'])).stdout) as unknown;
   const list = (Array.isArray(status) ? status : (status as { peers: unknown[] }).peers) as { address: string; bfd?: string }[];
   assert.deepEqual(list.map((x) => x.bfd), ['Up', 'Up', 'Up']);
+  // The BFD process in /api/v1/status: a live process of its own (PIDs are not namespaced here), at
+  // SCHED_RR (the tests run as root), with the default watchdog and no restart.
+  const info = (JSON.parse((await lab.topo.execIn(lab.vns, 'curl', ['-sf', 'http://127.0.0.1:9180/api/v1/status'])).stdout) as { info: { bfd: { pid: number; scheduling: string; restarts: number; watchdogMs: number } } }).info;
+  assert.equal(info.bfd.scheduling, 'rr');
+  assert.equal(info.bfd.restarts, 0);
+  assert.equal(info.bfd.watchdogMs, 10_000);
+  assert.match(readFileSync(`/proc/${info.bfd.pid}/cmdline`, 'utf8'), /bfd-process\.ts/);
   const metrics = (await lab.topo.execIn(lab.vns, 'curl', ['-sf', 'http://127.0.0.1:9180/metrics'])).stdout;
   assert.match(metrics, new RegExp(`vipd_bfd_session_up\\{peer="${lb.a.v4!.replace(/\./g, '\\.')}"\\} 1`));
   assert.match(metrics, /vipd_bfd_transitions_total\{peer="[^"]+",to="Up"\} 1/);

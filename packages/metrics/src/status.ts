@@ -15,6 +15,19 @@ export interface DaemonInfo {
   readonly localAsn: number | null;
   /** Unix time in milliseconds. */
   readonly startedAtMs: number;
+  /** The BFD process (docs/security-and-failover.md); null (or absent) while no peer uses BFD. */
+  readonly bfd?: BfdProcessInfo | null;
+}
+
+export interface BfdProcessInfo {
+  /** null while it is being restarted. */
+  readonly pid: number | null;
+  /** What the BFD process got: SCHED_RR, nice −10, or normal priority (no CAP_SYS_NICE). */
+  readonly scheduling: 'rr' | 'nice' | 'none';
+  /** Times it died and was started again. */
+  readonly restarts: number;
+  /** Watchdog on the daemon's event loop (0: off). */
+  readonly watchdogMs: number;
 }
 
 export interface PeerError {

@@ -71,7 +71,8 @@ export class BfdService extends EventEmitter<BfdServiceEvents> {
   private startedAt = 0;
   private restartDelayMs = RESTART_MIN_MS;
   private restartTimer: NodeJS.Timeout | undefined;
-  private readonly watchdogMs: number;
+  /** How long the daemon's event loop may stall before BFD stops transmitting (0: never). */
+  readonly watchdogMs: number;
   private heartbeat: NodeJS.Timeout | undefined;
   /** Resolves once the first BFD process reported ready; rejects if it could not start. */
   readonly ready: Promise<void>;

@@ -137,7 +137,7 @@ export async function run(argv: string[]): Promise<number> {
     // only stall rollouts; vipd_kube_watch_connected and the logs report the disconnection instead.
     readiness: { isConfigLoaded: () => d.ready, isInitialSyncDone: () => d.ready },
     status: {
-      info: () => ({ version: 'dev', revision: 'unknown', node: nodeName, mode: 'kubernetes', routerId: null, localAsn: null, startedAtMs }),
+      info: () => ({ version: 'dev', revision: 'unknown', node: nodeName, mode: 'kubernetes', routerId: null, localAsn: null, startedAtMs, bfd: d.bfdProcess() }),
       peers: () =>
         d.sessionStatus().map((s) => {
           const p: PeerStatus = {

@@ -20,6 +20,7 @@ import { rejectConnection } from '@vipd/bgp/reject-connection.ts';
 import { normalizeAddress } from '@vipd/bgp/session-types.ts';
 import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
 import { KUBE_RESOURCES, type ConfigKind, type KubeResource } from '@vipd/metrics/labels.ts';
+import type { BfdProcessInfo } from '@vipd/metrics/status.ts';
 import type { ConfigObjectCounts } from '@vipd/metrics/catalogue-control.ts';
 import { canonicalIp } from '../config/ip.ts';
 import { SecureListener, needsAddon } from '@vipd/bgp/net/peer-security.ts';
@@ -423,6 +424,11 @@ export class K8sDaemon {
   }
 
   // ---- status ---------------------------------------------------------------------------------
+
+  /** The BFD process for the status API (null while no BGPPeer uses BFD). */
+  bfdProcess(): BfdProcessInfo | null {
+    return this.bfd?.processInfo() ?? null;
+  }
 
   sessionStatus(): FeedStatus[] {
     const out = [...this.feeds.values()].map((f) => f.status());

@@ -10,6 +10,7 @@ import { BfdService, type BfdStateEvent } from '@vipd/bgp/bfd/service.ts';
 import type { Session } from '@vipd/bgp/session.ts';
 import type { Logger } from '@vipd/bgp/observe.ts';
 import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
+import type { BfdProcessInfo } from '@vipd/metrics/status.ts';
 import type { PeerBfdConfig } from './config.ts';
 
 /** Receives BFD state changes and BFD process health (the metrics security recorder implements it). */
@@ -113,6 +114,12 @@ export class BfdCoupling {
       },
       state: () => svc.state(id) ?? 'Down',
     };
+  }
+
+  /** The BFD process for the status API; null until a peer started BFD. */
+  processInfo(): BfdProcessInfo | null {
+    const s = this.service;
+    return s === undefined ? null : { pid: s.pid ?? null, scheduling: s.priority, restarts: s.restarts, watchdogMs: s.watchdogMs };
   }
 
   async close(): Promise<void> {

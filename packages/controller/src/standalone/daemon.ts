@@ -12,6 +12,7 @@ import { noopMetrics, type BgpMetrics, type Logger } from '@vipd/bgp/observe.ts'
 import { CeaseSubcode } from '@vipd/bgp/wire/constants.ts';
 import { formatIp, ipFamily, parseIpBytes } from '@vipd/bgp/ip.ts';
 import type { PeerConfig, StandaloneConfig, VipConfig } from './config.ts';
+import type { BfdProcessInfo } from '@vipd/metrics/status.ts';
 import type { ListenerPort, SessionLayer, SessionPort } from './session-layer.ts';
 import { queueDepthWriter, type PeerDetails } from './peer-details.ts';
 
@@ -263,6 +264,11 @@ export class StandaloneDaemon {
   }
 
   /** Per-peer plain data for the status API and logs. */
+  /** The BFD process for the status API (null while no peer uses BFD). */
+  bfdProcess(): BfdProcessInfo | null {
+    return this.opts.layer.bfdProcess?.() ?? null;
+  }
+
   peerSnapshots(): { address: string; port: number; asn: number; description: string | null; state: string; families: readonly string[]; diagnosis: string | null; bfd: string | null; details: PeerDetails | null }[] {
     return [...this.peers.entries()].map(([address, e]) => ({
       address,

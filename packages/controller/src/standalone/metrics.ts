@@ -69,6 +69,7 @@ export function createMetrics(cfg: StandaloneConfig, logging: Logging): MetricsH
           routerId: daemon.config.routerId,
           localAsn: daemon.config.localAsn,
           startedAtMs,
+          bfd: daemon.bfdProcess(),
         }),
         peers: () => {
           const ribs = new Map(daemon.speaker.status().map((s) => [s.peer, s]));

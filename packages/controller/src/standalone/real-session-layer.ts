@@ -240,5 +240,7 @@ export function realSessionLayer(log: Logger, metrics: BgpMetrics | undefined, o
     async close(): Promise<void> {
       await bfd.close();
     },
+
+    bfdProcess: () => bfd.processInfo(),
   };
 }

@@ -4,6 +4,7 @@
 // is tested against a fake layer; `real-session-layer.ts` implements it on packages/bgp's Session.
 
 import type { PeerLinkInfo } from '@vipd/bgp/export-policy.ts';
+import type { BfdProcessInfo } from '@vipd/metrics/status.ts';
 import type { PeerSink } from '@vipd/bgp/speaker.ts';
 import type { PeerConfig } from './config.ts';
 import type { PeerDetails } from './peer-details.ts';
@@ -59,4 +60,6 @@ export interface SessionLayer {
   listen(address: string, port: number, lookup: (remote: string) => SessionPort | undefined): Promise<ListenerPort>;
   /** Releases layer-wide resources (the BFD process) after every session stopped. */
   close?(): Promise<void>;
+  /** The BFD process for the status API (null while no peer uses BFD). */
+  bfdProcess?(): BfdProcessInfo | null;
 }

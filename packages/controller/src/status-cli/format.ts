@@ -4,7 +4,7 @@
 // Kubernetes mode adds per-family next hops (PeerStatus.nextHops, daemon/peer-next-hops.ts): a column
 // and, for a family without a next hop, a line saying why and how many VIPs are withheld.
 
-import type { PeerNextHopStatus, PeerView, RouteStatus, StatusResponse } from '@vipd/metrics';
+import type { BfdProcessInfo, PeerNextHopStatus, PeerView, RouteStatus, StatusResponse } from '@vipd/metrics';
 
 /** Replaces C0/C1 control characters (terminal escapes) by spaces and collapses runs of whitespace. */
 export function printable(value: string): string {
@@ -142,6 +142,14 @@ export function renderRoutes(routes: readonly RouteStatus[]): string {
   return renderTable(['Prefix', 'Next hop', 'Peers', 'AS path', 'MED', 'LocPref', 'Communities', 'Sources'], rows);
 }
 
+const SCHEDULING = { rr: 'real-time (SCHED_RR)', nice: 'nice -10', none: 'NORMAL priority (no CAP_SYS_NICE: load can delay BFD)' } as const;
+
+function bfdProcessLine(b: BfdProcessInfo): string {
+  const proc = b.pid === null ? 'process restarting' : `process ${b.pid}, ${SCHEDULING[b.scheduling] ?? b.scheduling}`;
+  const watchdog = b.watchdogMs > 0 ? `, watchdog ${b.watchdogMs / 1000} s` : ', no watchdog';
+  return `${proc}${watchdog}, ${b.restarts} restart${b.restarts === 1 ? '' : 's'}`;
+}
+
 export function renderStatus(s: StatusResponse, peers: readonly PeerView[]): string {
   const i = s.info;
   const decisions = Object.entries(s.decisions)
@@ -154,6 +162,7 @@ export function renderStatus(s: StatusResponse, peers: readonly PeerView[]): str
     `Routes: ${s.routes.total}${s.routes.pending > 0 ? ` (${s.routes.pending} pending)` : ''}`,
     `Decisions: ${decisions === '' ? '-' : decisions}`,
     `Health checks: ${s.healthChecks.total === 0 ? '-' : `${s.healthChecks.up} up, ${s.healthChecks.down} down`}`,
+    ...(i.bfd === undefined || i.bfd === null ? [] : [`BFD: ${bfdProcessLine(i.bfd)}`]),
   ];
   return `${lines.map(printable).join('\n')}\n\n${renderPeers(peers)}`;
 }

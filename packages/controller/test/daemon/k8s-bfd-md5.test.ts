@@ -114,6 +114,9 @@ test('bfdProfile: BFD Up with the session; BFD Down closes it with Cease 6/10, t
   await waitFor('BFD Up on vipd', () => status('tor')?.bfd === 'Up', 10_000);
   // The router's BFD runs in another process: its Up is reported independently of vipd's.
   await waitFor('BFD Up on the router', () => routerBfd!.state('node') === 'Up', 2_000);
+  const proc = daemon!.bfdProcess();
+  assert.ok(proc !== null && proc.pid !== null && proc.pid !== process.pid && proc.pid !== routerBfd!.pid, 'the daemon runs its own BFD process');
+  assert.equal(proc.restarts, 0);
   assert.ok(bfdStates.includes('Up'), 'metrics observer saw Up');
   const before = routerDowns.length;
   routerBfd!.setAdminDown('node', true);

@@ -2,9 +2,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PeerView } from '@vipd/metrics';
-import { formatDuration, printable, renderPeerDetail, renderPeers, renderTable } from '../../src/status-cli/format.ts';
-import { PEERS } from '../../../metrics/test/support/fake-status.ts';
+import type { PeerView, StatusResponse } from '@vipd/metrics';
+import { formatDuration, printable, renderPeerDetail, renderPeers, renderStatus, renderTable } from '../../src/status-cli/format.ts';
+import { INFO, PEERS } from '../../../metrics/test/support/fake-status.ts';
 import { parseCommonArgs, StatusClientError, DEFAULT_STATUS_URL } from '../../src/status-cli/client.ts';
 
 test('durations use the two most significant units', () => {
@@ -60,4 +60,18 @@ test('next hops: no column without them (standalone mode); a problem line per fa
   assert.match(renderPeers([none]), /\sipv6 none\s/);
   assert.match(renderPeerDetail(none), /^ ipv6-unicast\s+none\s+-\s+0\n ipv6-unicast: 0 VIPs withheld: why$/m);
   assert.doesNotMatch(renderPeerDetail(views[0]!), /Next hops/);
+});
+
+test('status: the BFD process line (scheduling, watchdog, restarts), absent without BFD', () => {
+  const base: StatusResponse = {
+    info: { ...INFO, bfd: null }, ready: true, uptimeSec: 60, peers: { total: 0, established: 0 }, routes: { total: 0, pending: 0 },
+    decisions: {}, healthChecks: { total: 0, up: 0, down: 0 }, generatedAtMs: 0,
+  };
+  assert.doesNotMatch(renderStatus(base, []), /BFD/);
+  const rr = renderStatus({ ...base, info: { ...INFO, bfd: { pid: 4242, scheduling: 'rr', restarts: 0, watchdogMs: 10_000 } } }, []);
+  assert.match(rr, /^BFD: process 4242, real-time \(SCHED_RR\), watchdog 10 s, 0 restarts$/m);
+  const weak = renderStatus({ ...base, info: { ...INFO, bfd: { pid: null, scheduling: 'none', restarts: 1, watchdogMs: 0 } } }, []);
+  assert.match(weak, /^BFD: process restarting, no watchdog, 1 restart$/m);
+  const normal = renderStatus({ ...base, info: { ...INFO, bfd: { pid: 7, scheduling: 'none', restarts: 2, watchdogMs: 10_000 } } }, []);
+  assert.match(normal, /NORMAL priority/);
 });
