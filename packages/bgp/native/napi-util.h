@@ -1,5 +1,6 @@
 /*
- * Helpers shared by the addon's C files (sockopt.c, udp.c): a typed errno error and IP literal parsing.
+ * Helpers shared by the addon's C files (sockopt.c, udp.c): typed errors, int arguments and properties,
+ * and IP literal parsing.
  * Plain C against N-API; included, not linked, so each file keeps its own static copy.
  */
 #ifndef VIPD_NAPI_UTIL_H
@@ -23,6 +24,22 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   napi_set_named_property(env, error, "errno", errnoVal);
   napi_throw(env, error);
   return NULL;
+}
+
+/* Throws TypeError{code: 'ERR_INVALID_ARG'} with the call's expected signature. */
+static inline napi_value throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG", msg);
+  return NULL;
+}
+
+static inline int get_int(napi_env env, napi_value v, int *out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+static inline void set_int(napi_env env, napi_value obj, const char *name, int value) {
+  napi_value v;
+  napi_create_int32(env, value, &v);
+  napi_set_named_property(env, obj, name, v);
 }
 
 /* Parses an IPv4 or IPv6 literal (and a port) into a sockaddr_storage; returns the family or 0. */

@@ -29,15 +29,6 @@
 #define IPV6_MINHOPCOUNT 73
 #endif
 
-static napi_value throw_type(napi_env env, const char *msg) {
-  napi_throw_type_error(env, "ERR_INVALID_ARG", msg);
-  return NULL;
-}
-
-static int get_int(napi_env env, napi_value v, int *out) {
-  return napi_get_value_int32(env, v, out) == napi_ok;
-}
-
 /* createTcpSocket(family: 4 | 6) → fd (non-blocking, close-on-exec). */
 static napi_value create_tcp_socket(napi_env env, napi_callback_info info) {
   size_t argc = 1;

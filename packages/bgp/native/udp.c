@@ -36,16 +36,10 @@ static napi_value udp_socket(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   struct sockaddr_storage ss;
   socklen_t len = 0;
-  if (argc < 3 || napi_get_value_int32(env, argv[1], &port) != napi_ok || napi_get_value_int32(env, argv[2], &ttl) != napi_ok ||
-      port < 0 || port > 65535 || ttl < 1 || ttl > 255) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG", "udpSocket(address, port 0..65535, ttl 1..255)");
-    return NULL;
-  }
+  if (argc < 3 || !get_int(env, argv[1], &port) || !get_int(env, argv[2], &ttl) || port < 0 || port > 65535 || ttl < 1 || ttl > 255)
+    return throw_type(env, "udpSocket(address, port 0..65535, ttl 1..255)");
   int fam = parse_addr(env, argv[0], port, &ss, &len);
-  if (fam == 0) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG", "address must be an IPv4 or IPv6 literal");
-    return NULL;
-  }
+  if (fam == 0) return throw_type(env, "address must be an IPv4 or IPv6 literal");
   int fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket", errno);
   int one = 1, rc;
@@ -88,12 +82,10 @@ static napi_value udp_socket(napi_env env, napi_callback_info info) {
       return throw_errno(env, "bind(49152..65535)", err);
     }
   }
-  napi_value out, v;
+  napi_value out;
   napi_create_object(env, &out);
-  napi_create_int32(env, fd, &v);
-  napi_set_named_property(env, out, "fd", v);
-  napi_create_int32(env, bound, &v);
-  napi_set_named_property(env, out, "port", v);
+  set_int(env, out, "fd", fd);
+  set_int(env, out, "port", bound);
   return out;
 }
 
@@ -107,11 +99,9 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   socklen_t len = 0;
   bool isBuf = false;
   if (argc >= 4) napi_is_buffer(env, argv[3], &isBuf);
-  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[2], &port) != napi_ok || !isBuf ||
-      port < 1 || port > 65535 || parse_addr(env, argv[1], port, &ss, &len) == 0) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG", "udpSend(fd, address, port, Buffer)");
-    return NULL;
-  }
+  if (argc < 4 || !get_int(env, argv[0], &fd) || !get_int(env, argv[2], &port) || !isBuf || port < 1 || port > 65535 ||
+      parse_addr(env, argv[1], port, &ss, &len) == 0)
+    return throw_type(env, "udpSend(fd, address, port, Buffer)");
   void *data;
   size_t n;
   napi_get_buffer_info(env, argv[3], &data, &n);
@@ -129,10 +119,7 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int fd;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG", "udpRecv(fd)");
-    return NULL;
-  }
+  if (argc < 1 || !get_int(env, argv[0], &fd)) return throw_type(env, "udpRecv(fd)");
   unsigned char buf[512];
   char cbuf[CMSG_SPACE(sizeof(int)) * 4];
   struct sockaddr_storage from;
@@ -178,10 +165,8 @@ static napi_value udp_recv(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, out, "data", v);
   napi_create_string_utf8(env, addr, NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, out, "address", v);
-  napi_create_int32(env, port, &v);
-  napi_set_named_property(env, out, "port", v);
-  napi_create_int32(env, ttl, &v);
-  napi_set_named_property(env, out, "ttl", v);
+  set_int(env, out, "port", port);
+  set_int(env, out, "ttl", ttl);
   return out;
 }
 
@@ -192,10 +177,8 @@ static napi_value poll_readable(napi_env env, napi_callback_info info) {
   int timeout;
   uint32_t count = 0;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 2 || napi_get_array_length(env, argv[0], &count) != napi_ok || napi_get_value_int32(env, argv[1], &timeout) != napi_ok || count > 1024) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG", "pollReadable(fds[], timeoutMs)");
-    return NULL;
-  }
+  if (argc < 2 || napi_get_array_length(env, argv[0], &count) != napi_ok || !get_int(env, argv[1], &timeout) || count > 1024)
+    return throw_type(env, "pollReadable(fds[], timeoutMs)");
   struct pollfd pfds[1024];
   for (uint32_t i = 0; i < count; i++) {
     napi_value e;
